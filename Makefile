@@ -1,0 +1,24 @@
+# Two entry points: `make run` (the app with its sample deals) and `make test`.
+# Both create .venv/ on first use and reinstall when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test install
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_sample_deals
+	$(PY) manage.py create_demo_admin
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $${PORT:-8000}
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)

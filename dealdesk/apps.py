@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DealdeskConfig(AppConfig):
+    name = "dealdesk"
+    verbose_name = "Deals"

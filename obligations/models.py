@@ -1,0 +1,315 @@
+"""Obligations a deal imposes, the rules that date them, and each concrete due date."""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from dealdesk.models import Deal, DealEvent
+from obligations import deadlines, penalties
+from parties.models import Party
+
+
+class Obligation(models.Model):
+    class Kind(models.TextChoices):
+        REPORTING = "reporting", "Reporting / delivery of information"
+        FILING = "filing", "Filing"
+        PAYMENT = "payment", "Payment"
+        CLOSING = "closing", "Closing of a purchase"
+        SHARE_RESERVE = "share_reserve", "Share reserve"
+        NOTICE = "notice", "Notice"
+        NEGATIVE_COVENANT = "negative_covenant", "Restriction (must not do)"
+        OTHER = "other", "Other"
+
+    class Penalty(models.TextChoices):
+        NONE = "none", "None stated in numbers"
+        MONTHLY_ON_NOTES = "monthly_on_notes", "Rate per month on the outstanding notes, prorated by day"
+        ANNUAL_ON_AMOUNT = "annual_on_amount", "Rate per year on an unpaid amount"
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="obligations")
+    obligor = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="obligations_owed",
+                                help_text="Who must perform.")
+    beneficiaries = models.ManyToManyField(Party, blank=True, related_name="obligations_benefiting",
+                                           help_text="To whom it is owed.")
+    title = models.CharField(max_length=200)
+    section = models.CharField(max_length=30, help_text='The agreement section, e.g. "4(h)".')
+    clause_text = models.TextField(blank=True, help_text="The words of the agreement.")
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.REPORTING)
+    consequence = models.TextField(blank=True, help_text="What a miss costs, in the agreement's words.")
+    penalty = models.CharField(max_length=30, choices=Penalty.choices, default=Penalty.NONE)
+    penalty_rate = models.DecimalField(
+        max_digits=7, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text="As a fraction: 0.03 for 3% a month, 0.15 for 15% a year.",
+    )
+    penalty_base_amount = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
+        help_text="The unpaid amount a yearly rate runs on (leave empty for notes: their principal is used).",
+    )
+
+    class Meta:
+        ordering = ["deal", "section", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "section", "title"], name="obligation_unique_per_section",
+                                    violation_error_message="This deal already has that obligation in that section."),
+            models.CheckConstraint(
+                condition=models.Q(penalty_rate__isnull=True) | models.Q(penalty_rate__gte=0, penalty_rate__lte=1),
+                name="obligation_penalty_rate_in_range",
+                violation_error_message="The penalty rate must be between 0 and 1 (100%).",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(penalty="none") | models.Q(penalty_rate__isnull=False),
+                name="obligation_penalty_has_rate",
+                violation_error_message="A penalty stated in numbers needs its rate.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal} s.{self.section}: {self.title}"
+
+    def clean(self) -> None:
+        if self.deal_id and self.obligor_id and not self.deal.deal_parties.filter(party_id=self.obligor_id).exists():
+            raise ValidationError({"obligor": f"{self.obligor} is not a party to {self.deal}."})
+
+    def penalty_base(self) -> Decimal | None:
+        """What the penalty rate runs on, or None when it cannot be computed."""
+        if self.penalty == self.Penalty.MONTHLY_ON_NOTES:
+            # SPA s.2(f): "3% of the outstanding amount of the Notes per month".
+            return sum((n.principal for n in self.deal.convertible_notes.all() if n.issue_date), Decimal("0"))
+        if self.penalty == self.Penalty.ANNUAL_ON_AMOUNT:
+            return self.penalty_base_amount
+        return None
+
+    def penalty_accrued(self, *, due_date: datetime.date, as_of: datetime.date) -> Decimal | None:
+        base = self.penalty_base()
+        if base is None or self.penalty_rate is None:
+            return None
+        if self.penalty == self.Penalty.MONTHLY_ON_NOTES:
+            return penalties.monthly_prorated(base=base, monthly_rate=self.penalty_rate, start=due_date, end=as_of)
+        return penalties.annual_simple(base=base, annual_rate=self.penalty_rate, start=due_date, end=as_of)
+
+
+class DeadlineRule(models.Model):
+    """How an obligation's due dates are computed (see obligations.deadlines)."""
+
+    class Kind(models.TextChoices):
+        FIXED_DATE = "fixed_date", "On a fixed date"
+        AFTER_ANCHOR = "after_anchor", "Days after a deal date or event"
+        RECURRING = "recurring", "After each month, quarter or fiscal year end"
+        PERIOD = "period", "A period (lock-up, restriction)"
+
+    class Anchor(models.TextChoices):
+        AGREEMENT_DATE = "agreement_date", "Date of the agreement"
+        CLOSING_DATE = "closing_date", "Closing date"
+        EVENT = "event", "A deal event"
+
+    class Unit(models.TextChoices):
+        CALENDAR_DAYS = "calendar_days", "calendar days"
+        BUSINESS_DAYS = "business_days", "business days"
+        MONTHS = "months", "months"
+        YEARS = "years", "years"
+
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", "Each month end"
+        QUARTERLY = "quarterly", "Each fiscal quarter end"
+        FISCAL_YEARLY = "fiscal_yearly", "Each fiscal year end"
+
+    class Calendar(models.TextChoices):
+        US_BANKING = "us_banking", "US banking (Federal Reserve) holidays"
+        NYSE = "nyse", "NYSE trading holidays"
+
+    obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    fixed_date = models.DateField(null=True, blank=True)
+    anchor = models.CharField(max_length=20, choices=Anchor.choices, blank=True,
+                              help_text="What the days are counted from.")
+    anchor_event = models.ForeignKey(DealEvent, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="rules")
+    offset = models.PositiveIntegerField("number", default=0)
+    offset_unit = models.CharField("of", max_length=20, choices=Unit.choices, default=Unit.CALENDAR_DAYS)
+    frequency = models.CharField(max_length=20, choices=Frequency.choices, blank=True)
+    window_start = models.DateField(null=True, blank=True,
+                                    help_text="Recurring: first period end that counts (default: the closing date).")
+    window_end = models.DateField(null=True, blank=True, help_text="Recurring: last period end that counts.")
+    roll_forward = models.BooleanField(default=True,
+                                       help_text="Move a due date on a weekend or holiday to the next business day.")
+    calendar = models.CharField(max_length=20, choices=Calendar.choices, default=Calendar.US_BANKING)
+
+    class Meta:
+        ordering = ["obligation", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_start__isnull=True) | models.Q(window_end__isnull=True)
+                | models.Q(window_end__gte=models.F("window_start")),
+                name="rule_window_ends_after_start",
+                violation_error_message="The active window ends before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(anchor="event") | models.Q(anchor_event__isnull=False),
+                name="rule_event_anchor_has_event",
+                violation_error_message="Pick the deal event the days are counted from.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self) -> str:
+        unit = self.get_offset_unit_display()
+        if self.kind == self.Kind.FIXED_DATE:
+            return f"On {self.fixed_date}"
+        if self.kind == self.Kind.RECURRING:
+            return f"{self.offset} {unit} after {self.get_frequency_display().lower()}"
+        if self.kind == self.Kind.PERIOD:
+            return f"{self.offset} {unit} from {self.anchor_label()}"
+        return f"{self.offset} {unit} after {self.anchor_label()}"
+
+    def anchor_label(self) -> str:
+        if self.anchor == self.Anchor.EVENT and self.anchor_event_id:
+            return self.anchor_event.name
+        return self.get_anchor_display() or "?"
+
+    def anchor_date(self) -> datetime.date | None:
+        deal = self.obligation.deal
+        if self.anchor == self.Anchor.AGREEMENT_DATE:
+            return deal.dated_as_of
+        if self.anchor == self.Anchor.CLOSING_DATE:
+            return deal.closing_date
+        if self.anchor == self.Anchor.EVENT and self.anchor_event_id:
+            return self.anchor_event.date
+        return None
+
+    def to_spec(self) -> deadlines.RuleSpec:
+        deal = self.obligation.deal
+        obligor = self.obligation.obligor
+        return deadlines.RuleSpec(
+            kind=deadlines.RuleKind(self.kind),
+            fixed_date=self.fixed_date,
+            anchor_date=self.anchor_date(),
+            anchor_label=self.anchor_label(),
+            offset=self.offset,
+            offset_unit=deadlines.DayCount(self.offset_unit),
+            frequency=deadlines.Frequency(self.frequency) if self.frequency else None,
+            fiscal_year_end=deadlines.FiscalYearEnd(obligor.fiscal_year_end_month, obligor.fiscal_year_end_day),
+            window_start=self.window_start or deal.closing_date or deal.dated_as_of,
+            window_end=self.window_end,
+            roll_forward=self.roll_forward,
+            calendar=deadlines.CalendarName(self.calendar),
+        )
+
+    def clean(self) -> None:
+        needs_anchor = self.kind in (self.Kind.AFTER_ANCHOR, self.Kind.PERIOD)
+        if needs_anchor and not self.anchor:
+            raise ValidationError({"anchor": "Say what the days are counted from."})
+        if self.anchor == self.Anchor.EVENT:
+            if not self.anchor_event_id:
+                raise ValidationError({"anchor_event": "Pick the deal event the days are counted from."})
+            if self.obligation_id and self.anchor_event.deal_id != self.obligation.deal_id:
+                raise ValidationError(
+                    {"anchor_event": f"{self.anchor_event.name} is an event of {self.anchor_event.deal}, "
+                                     f"not of {self.obligation.deal}. Add it to this deal first."}
+                )
+        elif self.anchor_event_id:
+            raise ValidationError({"anchor_event": "Only pick an event when the days count from a deal event."})
+        if self.kind == self.Kind.RECURRING and not self.frequency:
+            raise ValidationError({"frequency": "A recurring rule needs a period: monthly, quarterly or each fiscal year."})
+        if not self.obligation_id:
+            return
+        try:
+            deadlines.validate_rule(self.to_spec())
+        except deadlines.RuleError as error:
+            raise ValidationError(str(error)) from error
+
+
+class OccurrenceQuerySet(models.QuerySet):
+    def open(self) -> OccurrenceQuerySet:
+        return self.filter(status=Occurrence.Status.OPEN)
+
+    def due_between(self, start: datetime.date, end: datetime.date) -> OccurrenceQuerySet:
+        return self.filter(due_date__gte=start, due_date__lte=end)
+
+    def overdue(self, today: datetime.date) -> OccurrenceQuerySet:
+        return self.open().filter(due_date__lt=today)
+
+    def due_soon(self, today: datetime.date, days: int) -> OccurrenceQuerySet:
+        return self.open().due_between(today, today + datetime.timedelta(days=days))
+
+    def for_deal(self, deal: Deal | int) -> OccurrenceQuerySet:
+        return self.filter(rule__obligation__deal=deal)
+
+    def with_context(self) -> OccurrenceQuerySet:
+        return self.select_related("rule__obligation__deal", "rule__obligation__obligor", "done_by")
+
+
+class Occurrence(models.Model):
+    """One concrete due date of a rule, and what became of it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        WAIVED = "waived", "Waived"
+
+    rule = models.ForeignKey(DeadlineRule, on_delete=models.CASCADE, related_name="occurrences")
+    key = models.CharField(max_length=20, help_text="Which period this is; stable when dates are recomputed.")
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    due_date = models.DateField(db_index=True)
+    computation = models.TextField(help_text="How the due date was computed.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    done_on = models.DateField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    evidence = models.TextField(blank=True, help_text="What shows it was done or why it was waived.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OccurrenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "key"], name="occurrence_unique_period"),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(done_on__isnull=False),
+                name="occurrence_done_has_date",
+                violation_error_message="Say on which day it was done.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="open") | models.Q(done_on__isnull=True),
+                name="occurrence_open_has_no_done_date",
+                violation_error_message="An open occurrence has no done date; mark it done or clear the date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule.obligation.title} due {self.due_date:%d %b %Y}"
+
+    @property
+    def obligation(self) -> Obligation:
+        return self.rule.obligation
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.status == self.Status.OPEN and self.due_date < today
+
+    def standing(self, today: datetime.date, due_soon_days: int) -> str:
+        """overdue / due soon / open / done / waived: what a deal administrator sees first."""
+        if self.status != self.Status.OPEN:
+            return self.get_status_display().lower()
+        if self.due_date < today:
+            return "overdue"
+        if self.due_date <= today + datetime.timedelta(days=due_soon_days):
+            return "due soon"
+        return "open"
+
+    def clean(self) -> None:
+        if self.status == self.Status.DONE and not self.done_on:
+            raise ValidationError({"done_on": "Say on which day it was done."})
+        if self.status == self.Status.WAIVED and not self.evidence.strip():
+            raise ValidationError({"evidence": "Say who waived it and how (e.g. the buyers' written waiver)."})
+        if self.status == self.Status.OPEN and self.done_on:
+            raise ValidationError({"done_on": "An open occurrence has no done date; mark it done or clear the date."})
+        if self.done_on and self.done_on > datetime.date.today() + datetime.timedelta(days=1):
+            raise ValidationError({"done_on": "The done date cannot be in the future."})

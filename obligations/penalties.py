@@ -1,0 +1,37 @@
+"""What a missed deadline costs. Pure arithmetic: no Django import."""
+from __future__ import annotations
+
+import calendar
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def months_elapsed(start: datetime.date, end: datetime.date) -> Decimal:
+    """Whole months from start to end, plus the part month as days over that month's length."""
+    if end <= start:
+        return Decimal("0")
+    whole = 0
+    while _add_months(start, whole + 1) <= end:
+        whole += 1
+    month_start = _add_months(start, whole)
+    month_length = (_add_months(start, whole + 1) - month_start).days
+    return Decimal(whole) + Decimal((end - month_start).days) / Decimal(month_length)
+
+
+def monthly_prorated(*, base: Decimal, monthly_rate: Decimal, start: datetime.date, end: datetime.date) -> Decimal:
+    """SPA s.2(f): 3% of the outstanding Notes per month, "prorated for partial months"."""
+    return (base * monthly_rate * months_elapsed(start, end)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def annual_simple(*, base: Decimal, annual_rate: Decimal, start: datetime.date, end: datetime.date) -> Decimal:
+    """SPA s.4(f): interest "at a rate of 15% per annum", simple, on an actual/365 day count."""
+    days = max(0, (end - start).days)
+    return (base * annual_rate * Decimal(days) / Decimal(365)).quantize(CENT, rounding=ROUND_HALF_UP)

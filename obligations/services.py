@@ -1,0 +1,118 @@
+"""Workflows over obligations: keeping occurrences in step with their rules, completing them."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dealdesk.models import Deal
+from obligations import deadlines
+from obligations.models import DeadlineRule, Occurrence
+
+
+@dataclass
+class SyncResult:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+
+    def __iadd__(self, other: SyncResult) -> SyncResult:
+        self.created += other.created
+        self.updated += other.updated
+        self.removed += other.removed
+        return self
+
+
+def default_horizon(today: datetime.date | None = None) -> datetime.date:
+    today = today or timezone.localdate()
+    return today + datetime.timedelta(days=settings.DEADLINE_HORIZON_DAYS)
+
+
+@transaction.atomic
+def occurrences_sync(*, rule: DeadlineRule, horizon: datetime.date | None = None) -> SyncResult:
+    """Make the rule's stored occurrences match what the rule computes up to the horizon.
+
+    Open occurrences follow the rule; done and waived ones are history and keep
+    the dates they were completed against, even when the rule or event changes.
+    """
+    result = SyncResult()
+    computed = {due.key: due for due in deadlines.due_dates(rule.to_spec(), horizon=horizon or default_horizon())}
+    existing = {occ.key: occ for occ in rule.occurrences.select_for_update()}
+
+    for key, occurrence in existing.items():
+        if occurrence.status == Occurrence.Status.OPEN and key not in computed:
+            occurrence.delete()
+            result.removed += 1
+
+    to_create = []
+    for key, due in computed.items():
+        fields = {
+            "period_start": due.period_start,
+            "period_end": due.period_end,
+            "due_date": due.due_date,
+            "computation": due.explanation,
+        }
+        occurrence = existing.get(key)
+        if occurrence is None:
+            to_create.append(Occurrence(rule=rule, key=key, **fields))
+        elif occurrence.status == Occurrence.Status.OPEN and any(
+            getattr(occurrence, name) != value for name, value in fields.items()
+        ):
+            for name, value in fields.items():
+                setattr(occurrence, name, value)
+            occurrence.save(update_fields=[*fields, "updated_at"])
+            result.updated += 1
+    Occurrence.objects.bulk_create(to_create)
+    result.created = len(to_create)
+    return result
+
+
+def occurrences_sync_for_deal(*, deal: Deal, horizon: datetime.date | None = None) -> SyncResult:
+    result = SyncResult()
+    for rule in DeadlineRule.objects.filter(obligation__deal=deal).select_related(
+        "obligation__deal", "obligation__obligor", "anchor_event"
+    ):
+        result += occurrences_sync(rule=rule, horizon=horizon)
+    return result
+
+
+def occurrences_sync_all(*, horizon: datetime.date | None = None) -> SyncResult:
+    """Extend every rule's occurrences to the horizon (run daily as time moves on)."""
+    result = SyncResult()
+    for deal in Deal.objects.all():
+        result += occurrences_sync_for_deal(deal=deal, horizon=horizon)
+    return result
+
+
+def _complete(
+    *, occurrences, status: str, on: datetime.date, by: AbstractBaseUser | None, evidence: str
+) -> int:
+    if status == Occurrence.Status.WAIVED and not evidence.strip():
+        raise ValidationError("Say who waived it and how (e.g. the buyers' written waiver).")
+    if on > timezone.localdate():
+        raise ValidationError("The date cannot be in the future.")
+    count = 0
+    with transaction.atomic():
+        for occurrence in occurrences.select_for_update().filter(status=Occurrence.Status.OPEN):
+            occurrence.status = status
+            occurrence.done_on = on
+            occurrence.done_by = by
+            occurrence.evidence = evidence
+            occurrence.save(update_fields=["status", "done_on", "done_by", "evidence", "updated_at"])
+            count += 1
+    return count
+
+
+def occurrences_mark_done(*, occurrences, on: datetime.date, by: AbstractBaseUser | None, evidence: str = "") -> int:
+    """Mark open occurrences done on a day; returns how many changed."""
+    return _complete(occurrences=occurrences, status=Occurrence.Status.DONE, on=on, by=by, evidence=evidence)
+
+
+def occurrences_waive(*, occurrences, on: datetime.date, by: AbstractBaseUser | None, evidence: str) -> int:
+    """Record that the beneficiary waived open occurrences; the reason is required."""
+    return _complete(occurrences=occurrences, status=Occurrence.Status.WAIVED, on=on, by=by, evidence=evidence)
