@@ -1,7 +1,41 @@
 """The deal: the hub every party role, instrument and obligation hangs from."""
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
+
+
+def parse_day_list(value: str) -> list[int]:
+    """"30, 14, 7" -> [30, 14, 7]; raises ValueError on anything else."""
+    days = [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+    if any(day < 0 for day in days):
+        raise ValueError("negative")
+    return sorted(set(days), reverse=True)
+
+
+def validate_day_list(value: str) -> None:
+    try:
+        parse_day_list(value)
+    except ValueError:
+        raise ValidationError(
+            "Enter whole numbers of days separated by commas, e.g. 30, 14, 7, 3, 1, 0."
+        ) from None
+
+
+def parse_email_list(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(";", ",").replace("\n", ",").split(",") if part.strip()]
+
+
+def validate_email_list(value: str) -> None:
+    bad = []
+    for address in parse_email_list(value):
+        try:
+            validate_email(address)
+        except ValidationError:
+            bad.append(address)
+    if bad:
+        raise ValidationError(f"Not a valid email address: {', '.join(bad)}.")
 
 
 class Deal(models.Model):
@@ -30,6 +64,14 @@ class Deal(models.Model):
     governing_law = models.CharField(max_length=100, blank=True)
     forum = models.TextField(blank=True, help_text="Where disputes must be brought.")
     notes = models.TextField(blank=True)
+    reminder_days_before = models.CharField(
+        max_length=100, blank=True, validators=[validate_day_list],
+        help_text="Days before each due date to remind, e.g. 30, 14, 7, 3, 1, 0. Empty: the desk's default.",
+    )
+    reminder_copies_to = models.TextField(
+        blank=True, validators=[validate_email_list],
+        help_text="Email addresses that get a copy of every reminder of this deal, separated by commas.",
+    )
 
     class Meta:
         ordering = ["-dated_as_of", "title"]

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_tables2",
+    "django_celery_beat",
     "dealdesk",
     "parties",
     "instruments",
@@ -97,8 +98,42 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="dealdesk <dealdesk@local
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # CELERY
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
+# Default: a broker kept in files under var/broker, so the web app, one worker
+# and beat talk to each other with no server; production sets redis://.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = env.path("CELERY_BROKER_DIR", default=BASE_DIR / "var" / "broker")
+    for _sub in ("queue", "processed"):
+        (Path(_broker_dir) / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(Path(_broker_dir) / "queue"),
+        "data_folder_out": str(Path(_broker_dir) / "queue"),
+        "processed_folder": str(Path(_broker_dir) / "processed"),
+    }
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="dealdesk")
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged only after it ran, so a killed worker's task runs again.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# REMINDERS
+# Days before a due date on which finance staff are reminded ...
+REMINDER_DAYS_BEFORE = env.list("REMINDER_DAYS_BEFORE", cast=int, default=[30, 14, 7, 3, 1, 0])
+# ... and, while it stays open, the day after it and then every week.
+REMINDER_OVERDUE_FIRST_DAY = env.int("REMINDER_OVERDUE_FIRST_DAY", default=1)
+REMINDER_OVERDUE_EVERY_DAYS = env.int("REMINDER_OVERDUE_EVERY_DAYS", default=7)
+# A failed send is retried after 1, 2, 4 ... minutes (capped), then shown as failed.
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
+REMINDER_RETRY_BASE_SECONDS = env.float("REMINDER_RETRY_BASE_SECONDS", default=60)
+REMINDER_RETRY_MAX_SECONDS = env.float("REMINDER_RETRY_MAX_SECONDS", default=3600)
+# A reminder claimed by a worker that died is taken up again after this long.
+REMINDER_CLAIM_TIMEOUT_SECONDS = env.float("REMINDER_CLAIM_TIMEOUT_SECONDS", default=600)
+# How often beat sweeps for due reminders.
+REMINDER_SWEEP_EVERY_MINUTES = env.int("REMINDER_SWEEP_EVERY_MINUTES", default=15)
 
 # DEALDESK
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -291,7 +291,8 @@ def _explain_offset(start: date, amount: int, unit: DayCount, cal: BusinessCalen
         if skipped:
             detail = f" ({cal.name.label}; skipped {_list_holidays(skipped)})"
     elif unit in (DayCount.MONTHS, DayCount.YEARS) and result.day < start.day:
-        detail = f" (day {start.day} does not exist in {_MONTH_NAME[result.month - 1]} {result.year}, so the month's last day)"
+        month = f"{_MONTH_NAME[result.month - 1]} {result.year}"
+        detail = f" (day {start.day} does not exist in {month}, so the month's last day)"
     return result, f" + {_quantity(amount, unit)}{detail} = {_fmt_weekday(result)}"
 
 
@@ -534,10 +535,15 @@ def _recurring_due_dates(spec: RuleSpec, cal: BusinessCalendar, horizon: date) -
     last = horizon if spec.window_end is None else min(spec.window_end, horizon)
     label = _period_label(spec.frequency, spec.fiscal_year_end)
     result = []
-    for end in period_ends(spec.frequency, fiscal_year_end=spec.fiscal_year_end, start=spec.window_start, end=last):
+    ends = period_ends(
+        spec.frequency, fiscal_year_end=spec.fiscal_year_end, start=spec.window_start, end=last
+    )
+    for end in ends:
         text, due = _offset_and_roll(f"{label} {_fmt(end)}", end, spec, cal)
         start = _period_start(spec.frequency, spec.fiscal_year_end, end)
-        result.append(DueDate(key=end.isoformat(), due_date=due, period_start=start, period_end=end, explanation=text))
+        result.append(
+            DueDate(key=end.isoformat(), due_date=due, period_start=start, period_end=end, explanation=text)
+        )
     return result
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from dealdesk.models import Deal, DealEvent
+from dealdesk.models import Deal, DealEvent, validate_day_list
 from obligations import deadlines, penalties
 from parties.models import Party
 
@@ -49,6 +49,14 @@ class Obligation(models.Model):
     penalty_base_amount = models.DecimalField(
         max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
         help_text="The unpaid amount a yearly rate runs on (leave empty for notes: their principal is used).",
+    )
+    responsible_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="obligations_responsible",
+        help_text="Desk staff who are reminded of this obligation's deadlines.",
+    )
+    reminder_days_before = models.CharField(
+        max_length=100, blank=True, validators=[validate_day_list],
+        help_text="Days before each due date to remind, e.g. 10, 5, 1, 0. Empty: the deal's setting.",
     )
 
     class Meta:
@@ -313,3 +321,59 @@ class Occurrence(models.Model):
             raise ValidationError({"done_on": "An open occurrence has no done date; mark it done or clear the date."})
         if self.done_on and self.done_on > datetime.date.today() + datetime.timedelta(days=1):
             raise ValidationError({"done_on": "The done date cannot be in the future."})
+
+
+class ReminderQuerySet(models.QuerySet):
+    def pending(self) -> ReminderQuerySet:
+        return self.filter(status=Reminder.Status.PENDING)
+
+
+class Reminder(models.Model):
+    """One reminder email of one occurrence: the outbox row that makes sending exactly-once.
+
+    A row exists per (occurrence, days from due date), so a sweep run twice, or
+    by two workers at once, cannot create a second; a sender claims a row before
+    sending it, so no two senders send the same one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="reminders")
+    days_from_due = models.IntegerField(help_text="-7 is a week before the due date, 1 the day after.")
+    scheduled_for = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.TextField(blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-scheduled_for", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["occurrence", "days_from_due"], name="reminder_once_per_offset"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.when_label()} reminder: {self.occurrence}"
+
+    def when_label(self) -> str:
+        if self.days_from_due < 0:
+            return f"{-self.days_from_due} days before"
+        if self.days_from_due == 0:
+            return "Due-day"
+        return f"{self.days_from_due} days overdue"
+
+    @property
+    def message_id(self) -> str:
+        # Stable across retries, so a mail system can recognise a resend.
+        return f"<reminder-{self.pk}-occ{self.occurrence_id}-d{self.days_from_due}@dealdesk>"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from dealdesk.models import Deal
 from obligations import deadlines
 from obligations.models import DeadlineRule, Occurrence
+from obligations.reminders import reminders_cancel
 
 
 @dataclass
@@ -96,7 +97,7 @@ def _complete(
         raise ValidationError("Say who waived it and how (e.g. the buyers' written waiver).")
     if on > timezone.localdate():
         raise ValidationError("The date cannot be in the future.")
-    count = 0
+    changed = []
     with transaction.atomic():
         for occurrence in occurrences.select_for_update().filter(status=Occurrence.Status.OPEN):
             occurrence.status = status
@@ -104,8 +105,9 @@ def _complete(
             occurrence.done_by = by
             occurrence.evidence = evidence
             occurrence.save(update_fields=["status", "done_on", "done_by", "evidence", "updated_at"])
-            count += 1
-    return count
+            changed.append(occurrence.pk)
+        reminders_cancel(occurrence_ids=changed)
+    return len(changed)
 
 
 def occurrences_mark_done(*, occurrences, on: datetime.date, by: AbstractBaseUser | None, evidence: str = "") -> int:

@@ -4,9 +4,12 @@ import pytest
 
 
 def pytest_configure(config):
-    # CI runs on the real database server; it must fail, not quietly fall back to SQLite.
-    if os.environ.get("CI") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        pytest.exit("CI needs DATABASE_URL pointing at PostgreSQL.", returncode=2)
+    # CI runs on the real servers; a missing one must fail the run, not skip tests quietly.
+    if os.environ.get("CI"):
+        if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            pytest.exit("CI needs DATABASE_URL pointing at PostgreSQL.", returncode=2)
+        if not os.environ.get("REDIS_URL", "").startswith("redis"):
+            pytest.exit("CI needs REDIS_URL pointing at Redis.", returncode=2)
 
 
 @pytest.fixture

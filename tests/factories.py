@@ -121,6 +121,7 @@ class ObligationFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Obligation
+        skip_postgeneration_save = True
 
     deal = factory.SubFactory(DealFactory)
     obligor = factory.SubFactory(PartyFactory)

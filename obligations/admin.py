@@ -1,0 +1,453 @@
+"""Screens for obligations, their deadline rules and due dates, and the deal workspace.
+
+The Deal admin is registered here: its page shows parties, instruments and
+obligations, and obligations is the one app allowed to import all the others.
+"""
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Min, Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from dealdesk.admin import ConstraintMessageFormSet, DealAdmin
+from dealdesk.models import Deal, DealEvent
+from instruments.admin import (
+    ConvertibleNoteInline,
+    EquityLineInline,
+    ReserveCovenantInline,
+    ShareClassInline,
+    TrancheInline,
+    WarrantInline,
+)
+from instruments.services import reserve_test
+from obligations import deadlines, services
+from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
+from obligations.reminders import reminders_retry
+from parties.admin import DealPartyInline, NoticeMethodInline
+
+OPEN = Occurrence.Status.OPEN
+
+
+def standing_of(next_due: datetime.date | None) -> str:
+    """overdue / due soon / ok for an obligation's earliest open due date."""
+    if next_due is None:
+        return "nothing open"
+    today = timezone.localdate()
+    if next_due < today:
+        return "overdue"
+    if next_due <= today + datetime.timedelta(days=settings.DUE_SOON_DAYS):
+        return "due soon"
+    return "ok"
+
+
+def with_next_due(queryset, prefix: str = ""):
+    """Annotate each row with its earliest open due date (one query, no per-row lookups)."""
+    field = f"{prefix}rules__occurrences"
+    return queryset.annotate(
+        next_due=Min(f"{field}__due_date", filter=Q(**{f"{field}__status": OPEN})),
+    )
+
+
+# Deadline rules -----------------------------------------------------------
+
+
+class EventChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, event: DealEvent) -> str:
+        # The same event name ("Filing Date") recurs across deals.
+        return f"{event.deal.title}: {event}"
+
+
+class DeadlineRuleForm(forms.ModelForm):
+    anchor_event = EventChoiceField(
+        queryset=DealEvent.objects.select_related("deal"), required=False,
+        help_text="Only when the days are counted from a deal event.",
+    )
+
+    class Meta:
+        model = DeadlineRule
+        fields = "__all__"
+
+    def _post_clean(self):
+        # DeadlineRule.clean() turns the rule into a deadline spec, which fails
+        # with ValueError when no kind was chosen; the "required" error says enough.
+        super()._post_clean()
+        obligation = self.cleaned_data.get("obligation")
+        if obligation is None or obligation.pk is not None or self._errors:
+            return
+        # On the obligation's add page the model's clean() cannot see the (unsaved)
+        # obligation, so the checks that need its deal and obligor run here.
+        if not (obligation.deal_id and obligation.obligor_id):
+            return
+        event = self.cleaned_data.get("anchor_event")
+        if event is not None and event.deal_id != obligation.deal_id:
+            self.add_error("anchor_event", f"{event.name} is an event of {event.deal}, not of {obligation.deal}. "
+                                           "Add it to this deal first.")
+            return
+        try:
+            deadlines.validate_rule(self.instance.to_spec())
+        except deadlines.RuleError as error:
+            self.add_error(None, str(error))
+
+
+class DeadlineRuleInline(admin.StackedInline):
+    model = DeadlineRule
+    form = DeadlineRuleForm
+    formset = ConstraintMessageFormSet
+    extra = 0
+    readonly_fields = ["describe"]
+    fieldsets = [
+        (None, {"fields": ["kind", "describe"]}),
+        ("On a fixed date", {"fields": ["fixed_date"]}),
+        ("Counted from a date", {"fields": [("offset", "offset_unit"), ("anchor", "anchor_event")]}),
+        ("Recurring", {"fields": ["frequency", ("window_start", "window_end")]}),
+        ("Weekends and holidays", {"fields": [("roll_forward", "calendar")]}),
+    ]
+
+    @admin.display(description="reads")
+    def describe(self, rule: DeadlineRule) -> str:
+        return rule.describe() if rule.pk else "-"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 0 if obj is not None and obj.pk else 1
+
+
+class OccurrenceInline(admin.TabularInline):
+    """The due dates a rule produced; they are computed, so only their outcome is edited (on their own page)."""
+
+    model = Occurrence
+    fields = ["key", "due_date", "status", "done_on", "computation"]
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    form = DeadlineRuleForm
+    list_display = ["obligation", "kind", "describe", "calendar"]
+    list_filter = ["kind", "frequency", "obligation__deal"]
+    search_fields = ["obligation__title", "obligation__section", "obligation__deal__title"]
+    autocomplete_fields = ["obligation"]
+    list_select_related = ["obligation__deal", "anchor_event"]
+    readonly_fields = ["describe"]
+    fieldsets = [
+        (None, {"fields": ["obligation", "kind", "describe"]}),
+        *DeadlineRuleInline.fieldsets[1:],
+    ]
+    inlines = [OccurrenceInline]
+
+    @admin.display(description="reads")
+    def describe(self, rule: DeadlineRule) -> str:
+        return rule.describe() if rule.pk else "-"
+
+
+# Obligations ----------------------------------------------------------------
+
+
+@admin.register(Obligation)
+class ObligationAdmin(admin.ModelAdmin):
+    list_display = ["deal", "section", "title", "obligor", "kind", "next_due_date", "standing"]
+    list_display_links = ["title"]
+    list_filter = ["deal", "kind", ("obligor", admin.RelatedOnlyFieldListFilter), "penalty"]
+    search_fields = ["title", "section", "clause_text", "deal__title", "obligor__legal_name", "obligor__short_name"]
+    autocomplete_fields = ["deal", "obligor", "beneficiaries", "responsible_staff"]
+    list_select_related = ["deal", "obligor"]
+    readonly_fields = ["due_dates"]
+    fieldsets = [
+        (None, {"fields": ["deal", ("section", "kind"), "title", "obligor", "beneficiaries"]}),
+        ("The agreement's words", {"fields": ["clause_text", "consequence"]}),
+        ("Penalty for a miss", {"fields": ["penalty", ("penalty_rate", "penalty_base_amount")]}),
+        ("Reminders", {"fields": ["responsible_staff", "reminder_days_before"]}),
+        ("Due dates", {"fields": ["due_dates"]}),
+    ]
+    inlines = [DeadlineRuleInline]
+
+    def get_queryset(self, request):
+        return with_next_due(super().get_queryset(request))
+
+    @admin.display(description="next due date", ordering="next_due")
+    def next_due_date(self, obligation: Obligation) -> datetime.date | None:
+        return obligation.next_due
+
+    @admin.display(description="standing")
+    def standing(self, obligation: Obligation) -> str:
+        return standing_of(obligation.next_due)
+
+    @admin.display(description="due dates")
+    def due_dates(self, obligation: Obligation) -> str:
+        # Occurrences hang from the rules, not from the obligation, so they cannot be an inline here.
+        if obligation.pk is None:
+            return "Computed from the rules once saved."
+        occurrences = Occurrence.objects.filter(rule__obligation=obligation).order_by("due_date", "id")
+        if not occurrences:
+            return "None yet: the rules have produced no due dates."
+        today = timezone.localdate()
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:obligations_occurrence_change", args=[occ.pk]),
+                    occ.due_date.isoformat(),
+                    occ.standing(today, settings.DUE_SOON_DAYS),
+                    occ.computation,
+                )
+                for occ in occurrences
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Due date</th><th>Status</th><th>Computation</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+
+
+# Occurrences ----------------------------------------------------------------
+
+
+class StandingFilter(admin.SimpleListFilter):
+    title = "standing"
+    parameter_name = "standing"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Overdue"),
+            ("due_soon", f"Due in the next {settings.DUE_SOON_DAYS} days"),
+            ("later", "Open, due later"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        soon = today + datetime.timedelta(days=settings.DUE_SOON_DAYS)
+        if self.value() == "overdue":
+            return queryset.overdue(today)
+        if self.value() == "due_soon":
+            return queryset.due_soon(today, settings.DUE_SOON_DAYS)
+        if self.value() == "later":
+            return queryset.open().filter(due_date__gt=soon)
+        return queryset
+
+
+class CompleteOccurrencesForm(forms.Form):
+    on = forms.DateField(label="Date", help_text="The day it was done or waived (YYYY-MM-DD).")
+    evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), required=False,
+        help_text="What shows it was done, or who waived it and how.",
+    )
+
+
+@admin.register(Occurrence)
+class OccurrenceAdmin(admin.ModelAdmin):
+    list_display = ["deal", "section", "obligation_title", "due_date", "status", "standing", "done_on", "done_by"]
+    list_display_links = ["obligation_title"]
+    list_filter = ["status", StandingFilter, ("rule__obligation__deal", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["rule__obligation__title", "rule__obligation__section", "rule__obligation__deal__title",
+                     "rule__obligation__obligor__legal_name", "evidence"]
+    list_select_related = ["rule__obligation__deal", "rule__obligation__obligor", "done_by"]
+    date_hierarchy = "due_date"
+    actions = ["mark_done", "waive"]
+    readonly_fields = ["obligation_link", "rule", "key", "period_start", "period_end", "due_date", "computation",
+                       "done_by"]
+    fieldsets = [
+        (None, {"fields": ["obligation_link", "rule", "key", ("period_start", "period_end"), "due_date",
+                           "computation"]}),
+        ("Outcome", {"fields": ["status", "done_on", "done_by", "evidence"]}),
+    ]
+
+    def has_add_permission(self, request):
+        # Occurrences are computed from the rules (obligations.services.occurrences_sync).
+        return False
+
+    @admin.display(description="deal", ordering="rule__obligation__deal__title")
+    def deal(self, occurrence: Occurrence) -> Deal:
+        return occurrence.rule.obligation.deal
+
+    @admin.display(description="section", ordering="rule__obligation__section")
+    def section(self, occurrence: Occurrence) -> str:
+        return occurrence.rule.obligation.section
+
+    @admin.display(description="obligation", ordering="rule__obligation__title")
+    def obligation_title(self, occurrence: Occurrence) -> str:
+        return occurrence.rule.obligation.title
+
+    @admin.display(description="obligation")
+    def obligation_link(self, occurrence: Occurrence) -> str:
+        obligation = occurrence.rule.obligation
+        return format_html('<a href="{}">{}</a>', reverse("admin:obligations_obligation_change",
+                                                          args=[obligation.pk]), obligation)
+
+    @admin.display(description="standing")
+    def standing(self, occurrence: Occurrence) -> str:
+        return occurrence.standing(timezone.localdate(), settings.DUE_SOON_DAYS)
+
+    def save_model(self, request, obj, form, change):
+        if "status" in form.changed_data:
+            obj.done_by = None if obj.status == OPEN else request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(permissions=["change"], description="Mark done (asks for the date and evidence)")
+    def mark_done(self, request, queryset):
+        return self._complete(request, queryset, services.occurrences_mark_done, "marked done", "Mark done")
+
+    @admin.action(permissions=["change"], description="Waive (asks who waived them and how)")
+    def waive(self, request, queryset):
+        return self._complete(request, queryset, services.occurrences_waive, "waived", "Waive")
+
+    def _complete(self, request, queryset, service, past_tense: str, verb: str):
+        """Ask for the date and evidence, then hand the selection to the service.
+
+        Like Django's delete confirmation: the first POST comes from the
+        changelist and shows the form; the second carries "confirm" and acts.
+        """
+        if "confirm" in request.POST:
+            form = CompleteOccurrencesForm(request.POST)
+            if form.is_valid():
+                try:
+                    count = service(occurrences=queryset, on=form.cleaned_data["on"], by=request.user,
+                                    evidence=form.cleaned_data["evidence"])
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                else:
+                    noun = "occurrence" if count == 1 else "occurrences"
+                    self.message_user(request, f"{count} {noun} {past_tense}.", messages.SUCCESS)
+                    return None
+        else:
+            form = CompleteOccurrencesForm(initial={"on": timezone.localdate()})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{verb}: {queryset.count()} selected",
+            "opts": self.model._meta,
+            "form": form,
+            "verb": verb,
+            "action": request.POST["action"],
+            "occurrences": queryset.with_context(),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/obligations/occurrence/complete_occurrences.html", context)
+
+
+# Reminders ------------------------------------------------------------------
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The outbox of reminder emails: written by the sender, read (and retried) here."""
+
+    list_display = ["scheduled_for", "when_label", "occurrence", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "scheduled_for"]
+    search_fields = ["occurrence__rule__obligation__title", "occurrence__rule__obligation__deal__title",
+                     "recipients"]
+    list_select_related = ["occurrence__rule__obligation__deal"]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="when")
+    def when_label(self, reminder: Reminder) -> str:
+        return reminder.when_label()
+
+    def has_retry_permission(self, request) -> bool:
+        # The rows are read-only on screen, but putting them back in the queue is a change.
+        return request.user.has_perm("obligations.change_reminder")
+
+    @admin.action(permissions=["retry"], description="Retry the failed ones")
+    def retry(self, request, queryset):
+        count = reminders_retry(reminders=queryset)
+        self.message_user(request, f"{count} failed {'reminder' if count == 1 else 'reminders'} queued again.",
+                          messages.SUCCESS)
+
+
+# The deal workspace -----------------------------------------------------------
+
+
+class ObligationInline(admin.TabularInline):
+    """A compact list; each obligation and its rules are edited on the obligation's own page."""
+
+    model = Obligation
+    fields = ["section", "title", "obligor", "kind", "next_due_date", "standing"]
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return with_next_due(super().get_queryset(request)).select_related("obligor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="next due date")
+    def next_due_date(self, obligation: Obligation) -> datetime.date | None:
+        return obligation.next_due
+
+    @admin.display(description="standing")
+    def standing(self, obligation: Obligation) -> str:
+        return standing_of(obligation.next_due)
+
+
+@admin.register(Deal)
+class DealWorkspaceAdmin(DealAdmin):
+    list_display = [*DealAdmin.list_display, "next_due_date", "overdue_count"]
+    readonly_fields = ["reserve_test_summary", "next_due_date", "overdue_count"]
+    fieldsets = [
+        *DealAdmin.fieldsets,
+        ("Where it stands", {"fields": ["next_due_date", "overdue_count", "reserve_test_summary"]}),
+    ]
+    inlines = [
+        *DealAdmin.inlines,
+        DealPartyInline,
+        NoticeMethodInline,
+        ShareClassInline,
+        ConvertibleNoteInline,
+        WarrantInline,
+        EquityLineInline,
+        TrancheInline,
+        ReserveCovenantInline,
+        ObligationInline,
+    ]
+
+    def get_queryset(self, request):
+        today = timezone.localdate()
+        occurrences = "obligations__rules__occurrences"
+        return super().get_queryset(request).annotate(
+            next_due=Min(f"{occurrences}__due_date", filter=Q(**{f"{occurrences}__status": OPEN})),
+            overdue=Count(f"{occurrences}", filter=Q(**{f"{occurrences}__status": OPEN,
+                                                        f"{occurrences}__due_date__lt": today})),
+        )
+
+    @admin.display(description="next due date", ordering="next_due")
+    def next_due_date(self, deal: Deal) -> datetime.date | None:
+        return getattr(deal, "next_due", None)
+
+    @admin.display(description="overdue", ordering="overdue")
+    def overdue_count(self, deal: Deal) -> int:
+        return getattr(deal, "overdue", 0)
+
+    @admin.display(description="share reserve (SPA s.4(h))")
+    def reserve_test_summary(self, deal: Deal) -> str:
+        if deal.pk is None:
+            return "-"
+        test = reserve_test(deal=deal)
+        return "No reserve covenant recorded." if test is None else test.summary()

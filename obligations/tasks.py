@@ -1,0 +1,33 @@
+"""Celery tasks: thin wrappers over the services."""
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from obligations import reminders, services
+
+
+def _come_back_for_retries(result: reminders.RunResult) -> None:
+    # A failed send waits for its backoff; wake a worker then, not at the next sweep.
+    if result.retry_at is not None:
+        delay = max((result.retry_at - timezone.now()).total_seconds(), 0)
+        send_pending_reminders.apply_async(countdown=delay)
+
+
+@shared_task(name="obligations.send_due_reminders")
+def send_due_reminders() -> int:
+    result = reminders.reminders_run(today=timezone.localdate())
+    _come_back_for_retries(result)
+    return len(result.sent)
+
+
+@shared_task(name="obligations.send_pending_reminders")
+def send_pending_reminders() -> int:
+    result = reminders.reminders_send_pending(today=timezone.localdate())
+    _come_back_for_retries(result)
+    return len(result.sent)
+
+
+@shared_task(name="obligations.extend_deadlines")
+def extend_deadlines() -> int:
+    return services.occurrences_sync_all().created

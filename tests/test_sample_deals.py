@@ -1,0 +1,568 @@
+"""The sample deals as `manage.py load_sample_deals` loads them, checked against the agreements.
+
+Every number below is read off the two agreements in the seeds folder; every due
+date was counted by hand on a calendar with the Federal Reserve holidays of the
+year (e.g. Memorial Day Mon 30 May 2005, Independence Day Mon 4 Jul 2005, Labor
+Day Mon 5 Sep 2005, New Year's Day observed Mon 2 Jan 2006).
+"""
+import dataclasses
+import datetime
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db.models.signals import post_save
+
+from dealdesk import sample_deals
+from dealdesk.models import Deal, DealEvent
+from instruments.models import ConvertibleNote, ShareClass, Tranche, Warrant
+from instruments.services import reserve_test
+from obligations import signals
+from obligations.models import DeadlineRule, Obligation, Occurrence
+from parties.models import DealParty, NoticeMethod, Party, Person
+from parties.services import notice_effective_on
+
+PAA = "Cal-Bay International – Placement Agent Agreement (equity line)"
+SPA = "CalbaTech – Securities Purchase Agreement (10% secured convertible notes)"
+BUYERS = [
+    "AJW Partners, LLC",
+    "AJW Offshore, Ltd.",
+    "AJW Qualified Partners, LLC",
+    "New Millennium Capital Partners II, LLC",
+]
+D = datetime.date
+
+pytestmark = pytest.mark.django_db
+
+
+def load() -> str:
+    out = StringIO()
+    call_command("load_sample_deals", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def loaded():
+    load()
+
+
+@pytest.fixture
+def paa(loaded):
+    return Deal.objects.get(title=PAA)
+
+
+@pytest.fixture
+def spa(loaded):
+    return Deal.objects.get(title=SPA)
+
+
+def role(deal, legal_name, role):
+    return DealParty.objects.get(deal=deal, party__legal_name=legal_name, role=role)
+
+
+def due_dates(deal, title, section=None) -> list[datetime.date]:
+    filters = {"rule__obligation__deal": deal, "rule__obligation__title": title}
+    if section:
+        filters["rule__obligation__section"] = section
+    return list(Occurrence.objects.filter(**filters).order_by("due_date").values_list("due_date", flat=True))
+
+
+def snapshot():
+    return set(Occurrence.objects.values_list("id", "rule_id", "key", "due_date", "status"))
+
+
+# --- Deal 1: Placement Agent Agreement --------------------------------------------------
+
+
+def test_placement_agent_agreement_is_dated_and_governed_as_written(paa):
+    assert paa.agreement_name == "Placement Agent Agreement"
+    assert paa.kind == Deal.Kind.EQUITY_LINE
+    assert paa.dated_as_of == D(2003, 6, 16)
+    assert paa.closing_date is None  # the agreement dates no closing
+    assert paa.governing_law == "Massachusetts"
+    assert paa.forum.startswith(
+        "Any suit, action, proceeding or litigation arising out of or relating to this Agreement shall be "
+        "brought and prosecuted in such federal or state court or courts located within the Commonwealth of "
+        "Massachusetts as provided by law."
+    )
+    assert list(paa.related_agreements.values_list("title", "dated_as_of")) == [
+        ("Investment Agreement", D(2003, 6, 16)),
+        ("Registration Rights Agreement", D(2003, 6, 16)),
+    ]
+
+
+def test_placement_agent_agreement_parties_sign_as_on_the_signature_page(paa):
+    signed = {
+        (dp.party.legal_name, dp.role): (
+            dp.signatory and (dp.signatory.name, dp.signatory.title), dp.signed_by_way_of
+        )
+        for dp in paa.deal_parties.select_related("party", "signatory")
+    }
+    assert signed == {
+        ("Cal-Bay International, Inc.", "company"): (("Charles Prebay", "Chief Financial Officer, Vice President"), ""),
+        ("Oftring & Company, Inc.", "placement_agent"): (("Robert J. Oftring", "President"), ""),
+        ("Dutchess Private Equities Fund, L.P.", "investor"): (
+            ("Douglas H. Leighton", "A Managing Member"),
+            "By its general partner Dutchess Capital Management, LLC",
+        ),
+        ("Cletha Walstrand, Attorney at Law", "company_counsel"): (None, ""),
+    }
+
+
+def test_placement_agent_agreement_party_facts(paa):
+    oftring = Party.objects.get(legal_name="Oftring & Company, Inc.")
+    dutchess = Party.objects.get(legal_name="Dutchess Private Equities Fund, L.P.")
+    walstrand = Party.objects.get(legal_name="Cletha Walstrand, Attorney at Law")
+    assert oftring.is_broker_dealer is True
+    assert (dutchess.form, dutchess.jurisdiction) == (Party.Form.LP, "Delaware")
+    assert walstrand.form == Party.Form.INDIVIDUAL
+    assert Party.objects.filter(is_broker_dealer=True).count() == 1
+
+
+def test_placement_agent_agreement_notice_addresses_print_as_in_section_11b(paa):
+    company = role(paa, "Cal-Bay International, Inc.", "company")
+    agent = role(paa, "Oftring & Company, Inc.", "placement_agent")
+    investor = role(paa, "Dutchess Private Equities Fund, L.P.", "investor")
+    counsel = role(paa, "Cletha Walstrand, Attorney at Law", "company_counsel")
+
+    assert company.notice_address.lines() == [
+        "Cal-Bay International, Inc.", "1582 Parkway Loop, Suite G", "Tustin, CA 92780",
+        "Attention: Charles Prebay",
+    ]
+    assert (company.notice_address.phone, company.notice_address.fax) == ("714.258.7070", "714.258.7077")
+    assert [a.lines() for a in company.copy_to.all()] == [
+        ["Cletha Walstrand, Attorney at Law", "8 East Broadway, Suite 609", "Salt Lake City, UT 84111"],
+    ]
+    assert counsel.notice_address == company.copy_to.get()
+    assert (counsel.notice_address.phone, counsel.notice_address.fax) == ("(801) 363-0890", "(801) 363-8512")
+
+    assert agent.notice_address.lines() == [
+        "Oftring & Company, Inc.", "588 Main Street", "Worcester, MA 01608",
+        "Attention: Robert J. Oftring, President",
+    ]
+    assert (agent.notice_address.phone, agent.notice_address.fax) == ("508.791.7111", "508.791.7382")
+    assert investor.notice_address.lines() == [
+        "Dutchess Private Equities Fund, L.P.", "312 Stuart St.", "Boston, MA 02116",
+    ]
+    assert (investor.notice_address.phone, investor.notice_address.fax) == ("(617) 960-3582", "(617) 960-3772")
+    assert not agent.copy_to.exists() and not investor.copy_to.exists()
+
+
+def test_placement_agent_agreement_notices_by_mail_count_when_posted(paa):
+    methods = {m.method: (m.effective_when, m.days_after_sending, m.section) for m in paa.notice_methods.all()}
+    assert methods == {
+        "mail": ("days_after_sending", 0, "11(B)"),
+        "hand": ("on_receipt", 0, "11(B)"),
+        "fax": ("on_receipt", 0, "11(B)"),
+    }
+    posted = notice_effective_on(deal=paa, method="mail", sent_on=D(2003, 7, 1))
+    assert posted.effective_on == D(2003, 7, 1)
+
+
+def test_placement_agent_agreement_common_stock_and_equity_line(paa):
+    stock = paa.share_classes.get()
+    assert (stock.issuer.legal_name, stock.kind, stock.par_value) == (
+        "Cal-Bay International, Inc.", "common", Decimal("0.001")
+    )
+    assert (stock.authorized, stock.issued_and_outstanding, stock.as_of) == (75_000_000, 24_985_000, D(2003, 6, 16))
+    line = paa.equity_lines.get()
+    assert line.commitment == Decimal("10000000.00")
+    assert line.placement_fee_rate == Decimal("0.01")
+    assert line.investor.legal_name == "Dutchess Private Equities Fund, L.P."
+    assert line.placement_agent.legal_name == "Oftring & Company, Inc."
+    assert line.fee_for(Decimal("250000")) == Decimal("2500.00")
+
+
+def test_quarterly_statements_are_due_45_days_after_each_quarter_end_on_a_business_day(paa):
+    obligation = paa.obligations.get(section="5(D)(i)")
+    assert obligation.obligor.legal_name == "Cal-Bay International, Inc."
+    assert [p.legal_name for p in obligation.beneficiaries.all()] == ["Oftring & Company, Inc."]
+    assert obligation.consequence == ""  # the agreement states none
+    assert obligation.rules.get().window_end is None  # the registration period's end is not dated
+    assert due_dates(paa, obligation.title)[:5] == [
+        D(2003, 8, 14),  # 30 Jun 2003 + 45
+        D(2003, 11, 14),  # 30 Sep 2003 + 45
+        D(2004, 2, 17),  # 31 Dec 2003 + 45 = Sat 14 Feb; Mon 16 Feb is Washington's Birthday
+        D(2004, 5, 17),  # 31 Mar 2004 + 45 = Sat 15 May
+        D(2004, 8, 16),  # 30 Jun 2004 + 45 = Sat 14 Aug
+    ]
+
+
+def test_annual_statements_are_due_90_days_after_each_fiscal_year_end(paa):
+    obligation = paa.obligations.get(section="5(D)(ii)")
+    assert due_dates(paa, obligation.title)[:3] == [
+        D(2004, 3, 30),  # 2004 is a leap year: 31 + 29 + 30
+        D(2005, 3, 31),
+        D(2006, 3, 31),
+    ]
+
+
+def test_placement_agent_agreement_has_only_the_two_dated_obligations(paa):
+    assert list(paa.obligations.values_list("section", flat=True)) == ["5(D)(i)", "5(D)(ii)"]
+
+
+# --- Deal 2: Securities Purchase Agreement ---------------------------------------------
+
+
+def test_securities_purchase_agreement_is_dated_closed_and_governed_as_written(spa):
+    assert spa.agreement_name == "Securities Purchase Agreement"
+    assert spa.kind == Deal.Kind.CONVERTIBLE_NOTES
+    assert (spa.dated_as_of, spa.closing_date) == (D(2005, 5, 23), D(2005, 5, 23))
+    assert spa.governing_law == "New York"
+    assert spa.forum.startswith(
+        "Exclusive jurisdiction of the United States federal courts located in New York, New York"
+    )
+    assert list(spa.related_agreements.order_by("title").values_list("title", flat=True)) == [
+        "10% Secured Convertible Notes",
+        "Irrevocable Transfer Agent Instructions",
+        "Registration Rights Agreement",
+        "Warrants",
+    ]
+    events = dict(spa.events.values_list("name", "date"))
+    assert events["Filing Date"] is None and events["Effective Date"] is None
+    assert set(events.values()) == {None}
+
+
+def test_securities_purchase_agreement_parties_sign_as_on_the_signature_pages(spa):
+    signed = {
+        (dp.party.legal_name, dp.role): (
+            dp.signatory and (dp.signatory.name, dp.signatory.title), dp.signed_by_way_of
+        )
+        for dp in spa.deal_parties.select_related("party", "signatory")
+    }
+    assert signed == {
+        ("CalbaTech, Inc.", "company"): (("James DeOlden", "Chief Executive Officer"), ""),
+        ("AJW Partners, LLC", "investor"): (("Corey S. Ribotsky", "Manager"), "By: SMS Group, LLC"),
+        ("AJW Offshore, Ltd.", "investor"): (("Corey S. Ribotsky", "Manager"), "By: First Street Manager II, LLC"),
+        ("AJW Qualified Partners, LLC", "investor"): (("Corey S. Ribotsky", "Manager"), "By: AJW Manager, LLC"),
+        ("New Millennium Capital Partners II, LLC", "investor"): (
+            ("Corey S. Ribotsky", "Manager"), "By: First Street Manager II, LLP",
+        ),
+        ("Sichenzia Ross Friedman Ference LLP", "company_counsel"): (None, ""),
+        ("Ballard Spahr Andrews & Ingersoll, LLP", "investor_counsel"): (None, ""),
+    }
+    # One human, one Person per party he signs for.
+    assert sorted(Person.objects.filter(name="Corey S. Ribotsky").values_list("party__legal_name", flat=True)) == (
+        sorted(BUYERS)
+    )
+
+
+def test_each_buyer_is_an_accredited_investor_resident_where_its_signature_page_says(spa):
+    buyers = {p.legal_name: (p.form, p.jurisdiction, p.is_accredited_investor) for p in Party.objects.filter(
+        legal_name__in=BUYERS)}
+    assert buyers == {
+        "AJW Partners, LLC": ("llc", "Delaware", True),
+        "AJW Offshore, Ltd.": ("limited", "Cayman Islands", True),
+        "AJW Qualified Partners, LLC": ("llc", "New York", True),
+        "New Millennium Capital Partners II, LLC": ("llc", "New York", True),
+    }
+    calbatech = Party.objects.get(legal_name="CalbaTech, Inc.")
+    assert (calbatech.form, calbatech.jurisdiction, calbatech.is_accredited_investor) == (
+        "corporation", "Nevada", False
+    )
+
+
+def test_securities_purchase_agreement_notice_addresses_print_as_in_section_8f(spa):
+    company = role(spa, "CalbaTech, Inc.", "company")
+    assert company.notice_address.lines() == [
+        "CalbaTech, Inc.", "15375 Barranca Parkway", "Suite I-101", "Irvine, CA 92618",
+        "Attention: Chief Executive Officer",
+    ]
+    assert (company.notice_address.phone, company.notice_address.fax) == ("(949) 450-9912", "(949) 450-9954")
+    [copy] = company.copy_to.all()
+    assert copy.lines() == [
+        "Sichenzia Ross Friedman Ference LLP", "1065 Avenue of the Americas", "New York, NY 10018",
+        "Attention: Gregory Sichenzia, Esq.",
+    ]
+    assert (copy.phone, copy.fax) == ("(212) 930-9700", "(212) 930-9725")
+    assert role(spa, "Sichenzia Ross Friedman Ference LLP", "company_counsel").notice_address == copy
+
+    ballard = role(spa, "Ballard Spahr Andrews & Ingersoll, LLP", "investor_counsel").notice_address
+    assert ballard.lines() == [
+        "Ballard Spahr Andrews & Ingersoll, LLP", "1735 Market Street", "51st Floor",
+        "Philadelphia, Pennsylvania 19103", "Attention: Gerald J. Guarcini, Esq.",
+    ]
+    assert (ballard.phone, ballard.fax) == ("215-864-8625", "215-864-8999")
+
+    for buyer in BUYERS:
+        buyer_role = role(spa, buyer, "investor")
+        assert list(buyer_role.copy_to.all()) == [ballard], buyer
+        address = buyer_role.notice_address
+        if buyer == "AJW Offshore, Ltd.":
+            assert address.lines() == [
+                "AJW Offshore, Ltd.", "P.O. Box 32021 SMB", "Grand Cayman", "Cayman Islands, B.W.I.",
+            ]
+            assert (address.po_box, address.country, address.phone, address.fax) == (
+                "P.O. Box 32021 SMB", "Cayman Islands, B.W.I.", "", ""
+            )
+        else:
+            assert address.lines() == [buyer, "1044 Northern Boulevard", "Suite 302", "Roslyn, New York 11576"]
+            assert (address.phone, address.fax) == ("(516) 739-7110", "(516) 739-7115")
+
+
+def test_securities_purchase_agreement_notices_by_mail_count_five_days_after_posting(spa):
+    methods = {m.method: (m.effective_when, m.days_after_sending, m.section) for m in spa.notice_methods.all()}
+    assert methods == {
+        "mail": ("days_after_sending", 5, "8(f)"),
+        "certified_mail": ("days_after_sending", 5, "8(f)"),
+        "hand": ("on_receipt", 0, "8(f)"),
+        "courier": ("on_receipt", 0, "8(f)"),
+        "fax": ("on_receipt", 0, "8(f)"),
+    }
+    assert notice_effective_on(deal=spa, method="certified_mail", sent_on=D(2005, 6, 1)).effective_on == D(2005, 6, 6)
+
+
+def test_securities_purchase_agreement_capitalization_as_in_section_3c(spa):
+    common = spa.share_classes.get(kind=ShareClass.Kind.COMMON)
+    assert (common.name, common.par_value, common.authorized, common.issued_and_outstanding, common.as_of) == (
+        "Common Stock", Decimal("0.001"), 200_000_000, 43_980_227, D(2005, 5, 23)
+    )
+    assert dict(common.reservations.values_list("purpose", "shares")) == {
+        "stock_options": 380_000,
+        "other_convertibles": 0,
+        "deal_securities": 90_953_246,
+    }
+    assert common.unreserved_unissued == 200_000_000 - 43_980_227 - 380_000 - 90_953_246
+    preferred = spa.share_classes.get(kind=ShareClass.Kind.PREFERRED)
+    assert (preferred.name, preferred.par_value, preferred.authorized, preferred.issued_and_outstanding) == (
+        "Preferred Stock", None, 25_000_000, 1_250_000
+    )
+    covenant = spa.reserve_covenant
+    assert (covenant.share_class, covenant.multiple, covenant.section) == (common, Decimal("2.00"), "4(h)")
+
+
+def test_closing_notes_and_warrants_are_what_the_tranches_leave_of_the_totals(spa):
+    closing_notes = ConvertibleNote.objects.get(deal=spa, name="Closing Notes")
+    assert closing_notes.principal == Decimal("800000.00")
+    assert (closing_notes.interest_rate, closing_notes.secured, closing_notes.issue_date) == (
+        Decimal("0.10"), True, D(2005, 5, 23)
+    )
+    assert closing_notes.conversion_price is None
+    assert "Exhibit A" in closing_notes.conversion_terms
+    assert (closing_notes.issuer.legal_name, closing_notes.holder, closing_notes.tranche) == (
+        "CalbaTech, Inc.", None, None
+    )
+    assert Warrant.objects.get(deal=spa, name="Closing Warrants").shares == 4_857_316
+
+    # Recital B totals.
+    assert sum(n.principal for n in spa.convertible_notes.all()) == Decimal("2000000.00")
+    assert sum(w.shares for w in spa.warrants.all()) == 12_143_290
+    # The desk cannot run the reserve test until the Conversion Price is entered from Exhibit A.
+    assert reserve_test(deal=spa).required is None
+
+
+def test_filing_and_effectiveness_tranches_as_in_section_4l(spa):
+    tranches = {
+        t.name: (t.amount, t.warrant_shares, t.event.name, t.days_to_close, t.section)
+        for t in Tranche.objects.filter(deal=spa).select_related("event")
+    }
+    assert tranches == {
+        "Filing tranche": (Decimal("600000.00"), 3_642_987, "Filing Date", 5, "4(l)"),
+        "Effectiveness tranche": (Decimal("600000.00"), 3_642_987, "Effective Date", 5, "4(l)"),
+    }
+    for prefix in ("Filing", "Effectiveness"):
+        note = ConvertibleNote.objects.get(deal=spa, name=f"{prefix} Notes")
+        warrant = Warrant.objects.get(deal=spa, name=f"{prefix} Warrants")
+        assert (note.tranche.name, note.principal, note.interest_rate, note.secured, note.issue_date) == (
+            f"{prefix} tranche", Decimal("600000.00"), Decimal("0.10"), True, None
+        )
+        assert (warrant.tranche.name, warrant.shares, warrant.issue_date) == (f"{prefix} tranche", 3_642_987, None)
+
+
+def test_monthly_reserve_list_is_due_five_business_days_after_each_month_end(spa):
+    obligation = spa.obligations.get(title="Monthly list of shares authorized, reserved and issuable")
+    assert obligation.section == "4(h)"
+    assert sorted(p.legal_name for p in obligation.beneficiaries.all()) == sorted(BUYERS)
+    assert (obligation.penalty, obligation.penalty_rate) == ("monthly_on_notes", Decimal("0.03"))
+    assert obligation.consequence.startswith(
+        "If the Company fails to provide such list within five (5) business days of the end of each month, "
+        "the Company shall pay the Standard Liquidated Damages Amount"
+    )
+    assert due_dates(spa, obligation.title)[:9] == [
+        D(2005, 6, 7),  # May: Jun 1, 2, 3, 6, 7
+        D(2005, 7, 8),  # June: Mon 4 Jul Independence Day skipped
+        D(2005, 8, 5),
+        D(2005, 9, 8),  # August: Mon 5 Sep Labor Day skipped
+        D(2005, 10, 7),
+        D(2005, 11, 7),
+        D(2005, 12, 7),
+        D(2006, 1, 9),  # December: Mon 2 Jan 2006 New Year's Day observed skipped
+        D(2006, 2, 7),
+    ]
+    # A month missed by ten days costs 3% a month on the $800,000 of Closing Notes, prorated.
+    assert obligation.penalty_accrued(due_date=D(2005, 6, 7), as_of=D(2005, 6, 17)) == Decimal("8000.00")
+
+
+def test_one_off_covenants_fall_on_the_business_days_counted_from_may_23_2005(spa):
+    assert due_dates(spa, "Press release on the transaction") == [D(2005, 5, 25)]  # Mon 23 May + 2
+    assert due_dates(spa, "Key man life insurance") == [D(2005, 5, 31)]  # Memorial Day skipped
+    assert due_dates(spa, "Blue sky qualification and evidence of it") == [D(2005, 5, 23)]
+    assert due_dates(spa, "Written update of the capitalization representation") == [D(2005, 5, 23)]
+    key_man = spa.obligations.get(section="4(m)")
+    assert "James DeOlden, Edward Deese and John Bowers" in key_man.clause_text
+    assert key_man.consequence.startswith("s.4(o): If the Company breaches any of the covenants")
+
+
+def test_lock_up_ends_270_days_after_closing_until_the_effective_date_is_known(spa):
+    obligation = spa.obligations.get(section="4(e)")
+    [occurrence] = Occurrence.objects.filter(rule__obligation=obligation)
+    assert (occurrence.period_start, occurrence.period_end, occurrence.due_date) == (
+        D(2005, 5, 23), D(2006, 2, 17), D(2006, 2, 17)
+    )
+    assert "one hundred eighty (180) days from the date the Registration Statement" in obligation.clause_text
+
+
+def test_each_buyer_may_not_sell_short_for_two_years_from_the_agreement(spa):
+    restrictions = {
+        o.obligor.legal_name: ([p.legal_name for p in o.beneficiaries.all()], due_dates(spa, o.title))
+        for o in spa.obligations.filter(section="4(n)")
+    }
+    assert restrictions == {buyer: (["CalbaTech, Inc."], [D(2007, 5, 23)]) for buyer in BUYERS}
+
+
+def test_event_triggered_obligations_wait_for_their_events_with_the_stated_consequences(spa):
+    waiting = {
+        o.section + " " + o.title: (r.anchor_event.name, r.offset, r.offset_unit, o.penalty, o.penalty_rate)
+        for o in spa.obligations.all()
+        for r in o.rules.filter(anchor=DeadlineRule.Anchor.EVENT)
+    }
+    assert waiting == {
+        "4(h) Shareholder approval of more authorized shares": (
+            "Reserved Amount exceeds Authorized and Reserved Shares", 30, "calendar_days", "monthly_on_notes",
+            Decimal("0.03")),
+        "4(l) Filing tranche closing": ("Filing Date", 5, "calendar_days", "none", None),
+        "4(l) Effectiveness tranche closing": ("Effective Date", 5, "calendar_days", "none", None),
+        "4(e) Lock-up Period: no discounted or variable equity financing": (
+            "Effective Date", 180, "calendar_days", "none", None),
+        "4(f) Reimbursement of the Buyers' expenses": (
+            "Expense notice or invoice received", 3, "business_days", "annual_on_amount", Decimal("0.15")),
+        "2(f) Acceptance of a Buyer's opinion of counsel": (
+            "Opinion of counsel delivered", 3, "business_days", "monthly_on_notes", Decimal("0.03")),
+        "4(g)(i) Copies of SEC reports to each Buyer": ("SEC report filed", 10, "calendar_days",
+                                                        "monthly_on_notes", Decimal("0.03")),
+        "4(g)(ii) Copies of press releases to each Buyer": ("Press release issued", 1, "calendar_days",
+                                                           "monthly_on_notes", Decimal("0.03")),
+    }
+    assert not Occurrence.objects.filter(rule__anchor=DeadlineRule.Anchor.EVENT).exists()
+    expenses = spa.obligations.get(section="4(f)")
+    assert expenses.consequence.endswith("at a rate of 15% per annum.")
+
+
+def test_every_obligation_is_owed_by_a_party_to_its_deal(loaded):
+    for obligation in Obligation.objects.select_related("deal", "obligor"):
+        assert obligation.deal.deal_parties.filter(party=obligation.obligor).exists(), obligation
+
+
+def test_company_finance_desks_receive_reminders_at_example_addresses(loaded):
+    desks = Person.objects.filter(receives_reminders=True).order_by("party__legal_name")
+    assert [(p.party.legal_name, p.name, p.email) for p in desks] == [
+        ("Cal-Bay International, Inc.", "Finance Desk", "finance@calbay.example.com"),
+        ("CalbaTech, Inc.", "Finance Desk", "finance@calbatech.example.com"),
+    ]
+
+
+# --- Events entered later ----------------------------------------------------------------
+
+
+def test_entering_the_filing_date_adds_only_the_filing_tranche_closing(spa):
+    before = snapshot()
+    event = spa.events.get(name="Filing Date")
+    event.date = D(2005, 7, 1)
+    event.save()
+
+    [added] = snapshot() - before
+    assert before <= snapshot()
+    occurrence = Occurrence.objects.get(id=added[0])
+    assert (occurrence.obligation.title, occurrence.due_date) == ("Filing tranche closing", D(2005, 7, 6))
+
+
+def test_entering_the_effective_date_adds_the_closing_and_the_lock_up_limb(spa):
+    before = snapshot()
+    event = spa.events.get(name="Effective Date")
+    event.date = D(2005, 9, 15)
+    event.save()
+
+    added = Occurrence.objects.filter(id__in=[row[0] for row in snapshot() - before])
+    assert sorted((o.obligation.title, o.due_date) for o in added) == [
+        ("Effectiveness tranche closing", D(2005, 9, 20)),
+        ("Lock-up Period: no discounted or variable equity financing", D(2006, 3, 14)),  # 15 Sep + 180
+    ]
+
+
+def test_reloading_keeps_an_event_date_the_desk_entered(spa):
+    DealEvent.objects.filter(deal=spa, name="Filing Date").update(date=D(2005, 7, 1))
+    load()
+    assert spa.events.get(name="Filing Date").date == D(2005, 7, 1)
+
+
+# --- The command ------------------------------------------------------------------------
+
+
+def test_loading_twice_leaves_every_table_unchanged(loaded):
+    def counts():
+        return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+    first = counts()
+    assert first["dealdesk.Deal"] == 2
+    output = load()
+    assert counts() == first
+    assert output.endswith("Nothing changed: the sample deals were already loaded.\n")
+
+
+def test_reloading_puts_back_a_number_that_differs_from_the_agreement(loaded):
+    ShareClass.objects.filter(name="Preferred Stock").update(authorized=30_000_000)
+    output = load()
+    assert ShareClass.objects.get(name="Preferred Stock").authorized == 25_000_000
+    assert output.endswith("0 rows created, 1 updated.\n")
+
+
+def test_the_command_prints_a_summary_per_deal():
+    with time_machine.travel(datetime.datetime(2005, 6, 1, 12, 0), tick=False):
+        output = load()
+    # Horizon 1 Jun 2005 + 400 days = 6 Jul 2006.
+    # PAA: 13 quarter ends (30 Jun 2003 to 30 Jun 2006) + 3 fiscal year ends (2003 to 2005).
+    # SPA: 14 month ends (May 2005 to Jun 2006) + 4(c), 4(m), 4(b), 3(c), the lock-up and 4 short-sale periods.
+    assert output.splitlines()[:2] == [
+        f"{PAA}: 4 parties, 2 instruments, 2 obligations, 16 occurrences",
+        f"{SPA}: 7 parties, 8 instruments, 17 obligations, 23 occurrences",
+    ]
+    assert output.splitlines()[2].endswith("rows created, 0 updated.")
+
+
+def test_occurrences_come_from_the_signals_not_from_the_loader():
+    receivers = [
+        (signals.rule_saved, DeadlineRule, "sync_rule"),
+        (signals.event_saved, DealEvent, "sync_event"),
+        (signals.deal_saved, Deal, "sync_deal"),
+        (signals.party_saved, Party, "sync_party"),
+    ]
+    for _, sender, uid in receivers:
+        post_save.disconnect(sender=sender, dispatch_uid=uid)
+    try:
+        load()
+    finally:
+        for receiver, sender, uid in receivers:
+            post_save.connect(receiver, sender=sender, dispatch_uid=uid)
+    assert DeadlineRule.objects.count() == 22
+    assert Occurrence.objects.count() == 0
+
+
+def test_a_bad_number_fails_loudly_and_loads_nothing(monkeypatch):
+    bad_common = dataclasses.replace(
+        sample_deals.SECURITIES_PURCHASE_AGREEMENT.share_classes[0], issued_and_outstanding=300_000_000
+    )
+    bad_spa = dataclasses.replace(
+        sample_deals.SECURITIES_PURCHASE_AGREEMENT,
+        share_classes=(bad_common, *sample_deals.SECURITIES_PURCHASE_AGREEMENT.share_classes[1:]),
+    )
+    monkeypatch.setattr(sample_deals, "DEALS", (sample_deals.PLACEMENT_AGENT_AGREEMENT, bad_spa))
+
+    with pytest.raises(ValidationError, match="More shares are issued than authorized."):
+        load()
+    assert Deal.objects.count() == 0
+    assert Party.objects.count() == 0
+    assert Occurrence.objects.count() == 0
