@@ -45,7 +45,7 @@ class ReserveTest:
             return f"Cannot compute: {'; '.join(self.missing)}. Reserved {self.reserved:,}."
         verdict = "met" if self.passes else f"SHORT by {self.shortfall:,}"
         return (
-            f"{self.covenant.multiple.normalize()} x {self.issuable:,} issuable = {self.required:,} required; "
+            f"{self.covenant.multiple.normalize():f} x {self.issuable:,} issuable = {self.required:,} required; "
             f"{self.reserved:,} reserved: {verdict}."
         )
 

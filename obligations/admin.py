@@ -78,6 +78,8 @@ class DeadlineRuleForm(forms.ModelForm):
     def _post_clean(self):
         # DeadlineRule.clean() turns the rule into a deadline spec, which fails
         # with ValueError when no kind was chosen; the "required" error says enough.
+        if self.has_error("kind"):
+            return
         super()._post_clean()
         obligation = self.cleaned_data.get("obligation")
         if obligation is None or obligation.pk is not None or self._errors:

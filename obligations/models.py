@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from dealdesk.models import Deal, DealEvent, validate_day_list
 from obligations import deadlines, penalties
@@ -157,6 +158,11 @@ class DeadlineRule(models.Model):
                 violation_error_message="The active window ends before it starts.",
             ),
             models.CheckConstraint(
+                condition=~models.Q(kind="recurring") | ~models.Q(frequency=""),
+                name="rule_recurring_has_frequency",
+                violation_error_message="A recurring rule needs a period: monthly, quarterly or each fiscal year.",
+            ),
+            models.CheckConstraint(
                 condition=~models.Q(anchor="event") | models.Q(anchor_event__isnull=False),
                 name="rule_event_anchor_has_event",
                 violation_error_message="Pick the deal event the days are counted from.",
@@ -210,6 +216,8 @@ class DeadlineRule(models.Model):
         )
 
     def clean(self) -> None:
+        if self.window_start and self.window_end and self.window_end < self.window_start:
+            raise ValidationError({"window_end": "The active window ends before it starts."})
         needs_anchor = self.kind in (self.Kind.AFTER_ANCHOR, self.Kind.PERIOD)
         if needs_anchor and not self.anchor:
             raise ValidationError({"anchor": "Say what the days are counted from."})
@@ -286,6 +294,11 @@ class Occurrence(models.Model):
                 violation_error_message="Say on which day it was done.",
             ),
             models.CheckConstraint(
+                condition=~models.Q(status="waived") | ~models.Q(evidence=""),
+                name="occurrence_waived_has_evidence",
+                violation_error_message="Say who waived it and how (e.g. the buyers' written waiver).",
+            ),
+            models.CheckConstraint(
                 condition=~models.Q(status="open") | models.Q(done_on__isnull=True),
                 name="occurrence_open_has_no_done_date",
                 violation_error_message="An open occurrence has no done date; mark it done or clear the date.",
@@ -319,7 +332,7 @@ class Occurrence(models.Model):
             raise ValidationError({"evidence": "Say who waived it and how (e.g. the buyers' written waiver)."})
         if self.status == self.Status.OPEN and self.done_on:
             raise ValidationError({"done_on": "An open occurrence has no done date; mark it done or clear the date."})
-        if self.done_on and self.done_on > datetime.date.today() + datetime.timedelta(days=1):
+        if self.done_on and self.done_on > timezone.localdate():
             raise ValidationError({"done_on": "The done date cannot be in the future."})
 
 
@@ -367,11 +380,13 @@ class Reminder(models.Model):
         return f"{self.when_label()} reminder: {self.occurrence}"
 
     def when_label(self) -> str:
+        days = abs(self.days_from_due)
+        plural = "day" if days == 1 else "days"
         if self.days_from_due < 0:
-            return f"{-self.days_from_due} days before"
+            return f"{days} {plural} before"
         if self.days_from_due == 0:
             return "Due-day"
-        return f"{self.days_from_due} days overdue"
+        return f"{days} {plural} overdue"
 
     @property
     def message_id(self) -> str:

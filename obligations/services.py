@@ -42,11 +42,13 @@ def occurrences_sync(*, rule: DeadlineRule, horizon: datetime.date | None = None
     the dates they were completed against, even when the rule or event changes.
     """
     result = SyncResult()
-    computed = {due.key: due for due in deadlines.due_dates(rule.to_spec(), horizon=horizon or default_horizon())}
+    horizon = horizon or default_horizon()
+    computed = {due.key: due for due in deadlines.due_dates(rule.to_spec(), horizon=horizon)}
     existing = {occ.key: occ for occ in rule.occurrences.select_for_update()}
 
     for key, occurrence in existing.items():
-        if occurrence.status == Occurrence.Status.OPEN and key not in computed:
+        beyond_horizon = occurrence.period_end is not None and occurrence.period_end > horizon
+        if occurrence.status == Occurrence.Status.OPEN and key not in computed and not beyond_horizon:
             occurrence.delete()
             result.removed += 1
 

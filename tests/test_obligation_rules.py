@@ -51,7 +51,6 @@ def test_a_window_cannot_end_before_it_starts(obligation):
     assert excinfo.value.messages == ["The active window ends before it starts."]
 
 
-@pytest.mark.xfail(strict=True, reason="clean() and the CheckConstraint both report it, so the admin shows it twice")
 def test_a_window_ending_before_it_starts_is_reported_once(obligation):
     assert errors(backwards_window(obligation)) == {"window_end": ["The active window ends before it starts."]}
 
@@ -172,7 +171,6 @@ def test_the_database_refuses_an_event_anchor_without_an_event(obligation):
     ))
 
 
-@pytest.mark.xfail(strict=True, reason="DeadlineRule has no CheckConstraint for a recurring rule without frequency")
 def test_the_database_refuses_a_recurring_rule_without_frequency(obligation):
     refused_by_database(lambda: DeadlineRule.objects.create(
         obligation=obligation, kind="recurring", frequency="", offset=5,
@@ -197,7 +195,6 @@ def test_the_database_refuses_an_open_occurrence_with_a_done_date(occurrence):
     refused_by_database(lambda: Occurrence.objects.filter(pk=occurrence.pk).update(done_on=D(2005, 6, 6)))
 
 
-@pytest.mark.xfail(strict=True, reason="Occurrence has no CheckConstraint for a waiver without evidence")
 def test_the_database_refuses_a_waiver_without_evidence(occurrence):
     refused_by_database(lambda: Occurrence.objects.filter(pk=occurrence.pk).update(
         status="waived", done_on=D(2005, 6, 10), evidence="",

@@ -44,6 +44,7 @@ def occurrence_due(obligation, due: datetime.date) -> Occurrence:
 
 def run_beat_task_at(moment: datetime.datetime) -> int:
     with time_machine.travel(moment, tick=False):
+        assert timezone.now().timestamp() == moment.timestamp()  # the intended side of a DST change
         return send_due_reminders.apply().get()
 
 

@@ -23,7 +23,7 @@ from instruments.models import ConvertibleNote, ShareClass, Tranche, Warrant
 from instruments.services import reserve_test
 from obligations import signals
 from obligations.models import DeadlineRule, Obligation, Occurrence
-from parties.models import DealParty, NoticeMethod, Party, Person
+from parties.models import DealParty, Party, Person
 from parties.services import notice_effective_on
 
 PAA = "Cal-Bay International – Placement Agent Agreement (equity line)"
