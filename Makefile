@@ -14,11 +14,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
+# Embedded defaults for a local run: SQLite, a file broker, emails written to var/mail/.
+run: export DEBUG ?= true
+run: export EMAIL_URL ?= filemail:///$(CURDIR)/var/mail
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_sample_deals
 	$(PY) manage.py create_demo_admin
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $${PORT:-8000}
+	$(PY) manage.py install_schedule
+	$(PY) manage.py rundesk 127.0.0.1:$${PORT:-8000}
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
