@@ -142,18 +142,24 @@ def test_the_html_escapes_names_and_the_text_does_not(obligation):
     assert "Deal:        Oftring & Company placement" in message.body.splitlines()
 
 
-@pytest.mark.xfail(strict=True, reason="reminder-subject.txt is rendered with autoescape on: '&' becomes '&amp;'")
-def test_the_subject_shows_an_ampersand_in_a_deal_title_as_it_is(obligation):
+def test_the_subject_shows_ampersands_and_apostrophes_as_they_are(obligation):
     obligation.deal.title = "Oftring & Company placement"
     obligation.deal.save()
+    obligation.title = "Buyers' consent"
+    obligation.save()
 
     message, _ = email_for(obligation, due=DUE, today=datetime.date(2026, 12, 1))
 
-    assert message.subject == "Due in 7 days: Oftring & Company placement s.4(h) Reserved share list (Tue 8 Dec 2026)"
+    assert message.subject == "Due in 7 days: Oftring & Company placement s.4(h) Buyers' consent (Tue 8 Dec 2026)"
 
 
-@pytest.mark.xfail(strict=True, reason="Reminder.when_label says '1 days before' / '1 days overdue'")
-def test_the_day_before_reminder_is_labelled_in_the_singular(obligation):
+def test_the_day_before_and_day_after_reminders_are_labelled_in_the_singular(obligation):
     message, _ = email_for(obligation, due=DUE, today=datetime.date(2026, 12, 7))
-
     assert "dealdesk reminder (1 day before)." in message.body.splitlines()
+
+    mail.outbox.clear()
+    reminders_create_due(today=datetime.date(2026, 12, 9))
+    reminders_send_pending(today=datetime.date(2026, 12, 9))
+    (message,) = mail.outbox
+    assert message.subject.startswith("OVERDUE by 1 day: ")
+    assert "dealdesk reminder (1 day overdue)." in message.body.splitlines()

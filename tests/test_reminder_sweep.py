@@ -150,3 +150,22 @@ def test_a_dry_run_creates_and_sends_nothing_and_returns_the_plan():
     assert (result.sent, result.failed) == ([], [])
     assert Reminder.objects.count() == 0
     assert mail.outbox == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A reminder row is unique per (occurrence, days_from_due) and the plan compares against every earlier row, "
+    "so when an open occurrence's due date moves later its reminders already sent for the old date block those "
+    "for the new one."
+))
+def test_when_a_due_date_moves_later_the_week_before_reminder_goes_out_for_the_new_date():
+    occurrence = open_occurrence()
+    reminders_create_due(today=TODAY)  # -7 for 8 Dec
+    rule = occurrence.rule
+    rule.fixed_date = datetime.date(2026, 12, 29)  # e.g. the buyers agree to three more weeks
+    rule.save()  # the signal moves the open occurrence
+    occurrence.refresh_from_db()
+    assert occurrence.due_date == datetime.date(2026, 12, 29)
+
+    created = reminders_create_due(today=datetime.date(2026, 12, 22))
+
+    assert [(r.days_from_due, r.scheduled_for) for r in created] == [(-7, datetime.date(2026, 12, 22))]
