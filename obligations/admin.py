@@ -320,7 +320,9 @@ class OccurrenceAdmin(admin.ModelAdmin):
             form = CompleteOccurrencesForm(request.POST)
             if form.is_valid():
                 try:
-                    count = service(occurrences=queryset, on=form.cleaned_data["on"], by=request.user,
+                    # The changelist's select_related joins done_by (nullable): PostgreSQL
+                    # refuses FOR UPDATE on an outer join, so hand over the rows alone.
+                    count = service(occurrences=queryset.select_related(None), on=form.cleaned_data["on"], by=request.user,
                                     evidence=form.cleaned_data["evidence"])
                 except ValidationError as error:
                     self.message_user(request, " ".join(error.messages), messages.ERROR)

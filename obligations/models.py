@@ -357,6 +357,9 @@ class Reminder(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="reminders")
+    # The due date this reminder is about: when a rule change moves the due date,
+    # the new date gets its own reminders.
+    due_date = models.DateField()
     days_from_due = models.IntegerField(help_text="-7 is a week before the due date, 1 the day after.")
     scheduled_for = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -373,7 +376,7 @@ class Reminder(models.Model):
     class Meta:
         ordering = ["-scheduled_for", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["occurrence", "days_from_due"], name="reminder_once_per_offset"),
+            models.UniqueConstraint(fields=["occurrence", "due_date", "days_from_due"], name="reminder_once_per_offset"),
         ]
 
     def __str__(self) -> str:
@@ -391,4 +394,4 @@ class Reminder(models.Model):
     @property
     def message_id(self) -> str:
         # Stable across retries, so a mail system can recognise a resend.
-        return f"<reminder-{self.pk}-occ{self.occurrence_id}-d{self.days_from_due}@dealdesk>"
+        return f"<reminder-{self.pk}-occ{self.occurrence_id}-{self.due_date:%Y%m%d}{self.days_from_due:+d}@dealdesk>"

@@ -34,7 +34,10 @@ class RunResult:
 def policy_for(obligation: Obligation) -> ReminderPolicy:
     """The obligation's own days, else its deal's, else the desk's default."""
     own = obligation.reminder_days_before or obligation.deal.reminder_days_before
-    days = parse_day_list(own) if own else settings.REMINDER_DAYS_BEFORE
+    try:
+        days = parse_day_list(own) if own else settings.REMINDER_DAYS_BEFORE
+    except ValueError:
+        days = settings.REMINDER_DAYS_BEFORE
     return ReminderPolicy(
         days_before=tuple(days),
         overdue_first_day=settings.REMINDER_OVERDUE_FIRST_DAY,
@@ -47,7 +50,13 @@ def _longest_lead() -> int:
         *Obligation.objects.exclude(reminder_days_before="").values_list("reminder_days_before", flat=True),
         *Deal.objects.exclude(reminder_days_before="").values_list("reminder_days_before", flat=True),
     ]
-    return max([*settings.REMINDER_DAYS_BEFORE, *(d for o in overrides for d in parse_day_list(o)), 0])
+    leads = list(settings.REMINDER_DAYS_BEFORE)
+    for override in overrides:
+        try:
+            leads += parse_day_list(override)
+        except ValueError:  # saved past the form's check; that obligation falls back to the default
+            logger.warning("Ignoring unreadable reminder days %r", override)
+    return max([*leads, 0])
 
 
 def reminders_plan(*, today: datetime.date) -> list[Reminder]:
@@ -56,7 +65,7 @@ def reminders_plan(*, today: datetime.date) -> list[Reminder]:
     occurrences = (
         Occurrence.objects.open()
         .filter(due_date__lte=horizon)
-        .annotate(latest_reminder=Max("reminders__days_from_due"))
+        .annotate(latest_reminder=Max("reminders__days_from_due", filter=Q(reminders__due_date=F("due_date"))))
         .select_related("rule__obligation__deal")
     )
     planned = []
@@ -70,6 +79,7 @@ def reminders_plan(*, today: datetime.date) -> list[Reminder]:
         planned.append(
             Reminder(
                 occurrence=occurrence,
+                due_date=occurrence.due_date,
                 days_from_due=days_from_due,
                 scheduled_for=policy.scheduled_for(due_date=occurrence.due_date, days_from_due=days_from_due),
             )
@@ -172,7 +182,8 @@ def _backoff(attempts: int) -> datetime.timedelta:
 def reminder_deliver(reminder: Reminder, *, today: datetime.date) -> None:
     """Send one claimed reminder and record the outcome on its row."""
     occurrence = reminder.occurrence
-    if occurrence.status != Occurrence.Status.OPEN:
+    if occurrence.status != Occurrence.Status.OPEN or occurrence.due_date != reminder.due_date:
+        # Done, waived, or moved to another date (which gets reminders of its own).
         _finish(reminder, status=Reminder.Status.CANCELLED)
         return
     to, cc = reminder_recipients(occurrence)

@@ -1,6 +1,7 @@
 """The default Celery beat schedule, stored in the database so the admin can see and change it."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
@@ -13,7 +14,8 @@ def schedule_install(*, sweep_every_minutes: int) -> list[tuple[str, bool]]:
     """Create missing periodic tasks; existing ones are left as the administrator set them."""
     every, _ = IntervalSchedule.objects.get_or_create(every=sweep_every_minutes, period=IntervalSchedule.MINUTES)
     nightly, _ = CrontabSchedule.objects.get_or_create(
-        minute="5", hour="0", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+        minute="5", hour="0", day_of_week="*", day_of_month="*", month_of_year="*",
+        timezone=settings.TIME_ZONE,
     )
     _, sweep_created = PeriodicTask.objects.get_or_create(
         name=SWEEP_TASK_NAME, defaults={"task": "obligations.send_due_reminders", "interval": every}

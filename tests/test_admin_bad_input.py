@@ -377,5 +377,5 @@ def test_occurrence_due_date_cannot_be_edited(admin_client, obligation):
 
     assert response.status_code == 302
     occurrence.refresh_from_db()
-    assert (occurrence.due_date, occurrence.status, occurrence.done_on) == (
-        datetime.date(2005, 6, 7), "done", datetime.date(2005, 6, 6))
+    assert (occurrence.due_date, occurrence.status, occurrence.done_on, occurrence.done_by.username) == (
+        datetime.date(2005, 6, 7), "done", datetime.date(2005, 6, 6), "root")

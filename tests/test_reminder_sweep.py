@@ -152,11 +152,6 @@ def test_a_dry_run_creates_and_sends_nothing_and_returns_the_plan():
     assert mail.outbox == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A reminder row is unique per (occurrence, days_from_due) and the plan compares against every earlier row, "
-    "so when an open occurrence's due date moves later its reminders already sent for the old date block those "
-    "for the new one."
-))
 def test_when_a_due_date_moves_later_the_week_before_reminder_goes_out_for_the_new_date():
     occurrence = open_occurrence()
     reminders_create_due(today=TODAY)  # -7 for 8 Dec
