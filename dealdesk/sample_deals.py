@@ -345,6 +345,7 @@ PLACEMENT_AGENT_AGREEMENT = DealData(
     # deadlines count from the agreement date meanwhile.
     closing_date=None,
     governing_law="Massachusetts",
+    notes="No closing date: s.8 contemplates a closing for each draw (\"the applicable Closing\") and dates none.",
     forum=(
         "Any suit, action, proceeding or litigation arising out of or relating to this Agreement shall be "
         "brought and prosecuted in such federal or state court or courts located within the Commonwealth of "
@@ -465,6 +466,8 @@ SECURITIES_PURCHASE_AGREEMENT = DealData(
     dated_as_of=SPA_DATE,
     closing_date=SPA_DATE,  # s.1(c): 12:00 noon, Eastern Standard Time on May 23, 2005
     governing_law="New York",
+    notes="The signature pages leave each Buyer's principal, warrants and purchase price blank; the Notes "
+          "and Warrants are recorded for the Buyers together.",
     forum=(
         "Exclusive jurisdiction of the United States federal courts located in New York, New York with respect "
         "to any dispute arising under this Agreement, the agreements entered into in connection herewith or the "
@@ -978,8 +981,8 @@ def _load_instruments(
             "section": t.section,
         })
 
-    # Issue dates of tranche instruments, conversion and exercise prices come from outside
-    # the agreement: set on creation only, so what the desk enters later survives a reload.
+    # Issue dates (empty until a tranche closes), conversion and exercise prices are the
+    # desk's to enter: set on creation only, so what it enters later survives a reload.
     for note in data.convertible_notes:
         loader.upsert(ConvertibleNote, {"deal": deal, "name": note.name}, {
             "issuer": company,
@@ -1048,7 +1051,7 @@ def _summarise(deal: Deal) -> DealSummary:
     )
     return DealSummary(
         title=deal.title,
-        parties=deal.deal_parties.values("party").distinct().count(),
+        parties=Party.objects.filter(deal_roles__deal=deal).distinct().count(),
         instruments=instruments,
         obligations=deal.obligations.count(),
         occurrences=Occurrence.objects.for_deal(deal).count(),

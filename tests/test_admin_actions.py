@@ -131,10 +131,11 @@ def test_view_only_staff_cannot_post_the_action(finance_client, occurrences):
 
 
 def test_retry_puts_failed_reminders_back_in_the_queue(admin_client, occurrences):
-    failed = Reminder.objects.create(occurrence=occurrences[0], days_from_due=-7, status="failed", attempts=5,
-                                     scheduled_for=datetime.date(2005, 6, 30), last_error="Connection refused")
-    sent = Reminder.objects.create(occurrence=occurrences[1], days_from_due=-7, status="sent",
-                                   scheduled_for=datetime.date(2005, 7, 31))
+    failed = Reminder.objects.create(occurrence=occurrences[0], due_date=occurrences[0].due_date, days_from_due=-7,
+                                     scheduled_for=occurrences[0].due_date - datetime.timedelta(days=7),
+                                     status="failed", attempts=5, last_error="Connection refused")
+    sent = Reminder.objects.create(occurrence=occurrences[1], due_date=occurrences[1].due_date, days_from_due=-7,
+                                   scheduled_for=occurrences[1].due_date - datetime.timedelta(days=7), status="sent")
 
     response = admin_client.post(reverse("admin:obligations_reminder_changelist"),
                                  {"action": "retry", "_selected_action": [failed.pk, sent.pk]}, follow=True)

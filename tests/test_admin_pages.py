@@ -1,9 +1,11 @@
 """Every admin screen opens for a deal administrator and shows what the deal holds."""
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -69,7 +71,8 @@ def deal():
                                    section="4(h)")
     DeadlineRuleFactory(obligation=obligation, window_end=datetime.date(2006, 4, 30))
     occurrence = Occurrence.objects.filter(rule__obligation=obligation).first()
-    Reminder.objects.create(occurrence=occurrence, days_from_due=-7, scheduled_for=datetime.date(2005, 5, 31))
+    Reminder.objects.create(occurrence=occurrence, due_date=occurrence.due_date, days_from_due=-7,
+                            scheduled_for=occurrence.due_date - datetime.timedelta(days=7))
     return deal
 
 
@@ -238,3 +241,16 @@ def test_changelist_runs_as_many_queries_for_30_rows_as_for_3(admin_client, mode
 
     assert Deal.objects.count() == 30
     assert many == few
+
+
+def test_sample_deals_open_on_their_workspace_page(admin_client):
+    call_command("load_sample_deals", stdout=io.StringIO())
+
+    assert Deal.objects.count() == 2  # the two seed agreements
+    for deal in Deal.objects.all():
+        response = admin_client.get(reverse("admin:dealdesk_deal_change", args=[deal.pk]))
+        assert response.status_code == 200
+        assert escape(deal.title) in response.content.decode()
+    for model in registered_models():
+        response = admin_client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+        assert response.status_code == 200, model
