@@ -215,25 +215,35 @@ class DeadlineRule(models.Model):
             calendar=deadlines.CalendarName(self.calendar),
         )
 
+    def _obligation(self) -> Obligation | None:
+        # On an add page the obligation may be assigned but not yet saved.
+        try:
+            return self.obligation
+        except Obligation.DoesNotExist:
+            return None
+
     def clean(self) -> None:
+        if not self.kind:
+            return  # the form already says the field is required
         if self.window_start and self.window_end and self.window_end < self.window_start:
             raise ValidationError({"window_end": "The active window ends before it starts."})
         needs_anchor = self.kind in (self.Kind.AFTER_ANCHOR, self.Kind.PERIOD)
         if needs_anchor and not self.anchor:
             raise ValidationError({"anchor": "Say what the days are counted from."})
+        obligation = self._obligation()
         if self.anchor == self.Anchor.EVENT:
             if not self.anchor_event_id:
                 raise ValidationError({"anchor_event": "Pick the deal event the days are counted from."})
-            if self.obligation_id and self.anchor_event.deal_id != self.obligation.deal_id:
+            if obligation is not None and self.anchor_event.deal_id != obligation.deal_id:
                 raise ValidationError(
                     {"anchor_event": f"{self.anchor_event.name} is an event of {self.anchor_event.deal}, "
-                                     f"not of {self.obligation.deal}. Add it to this deal first."}
+                                     f"not of {obligation.deal}. Add it to this deal first."}
                 )
         elif self.anchor_event_id:
             raise ValidationError({"anchor_event": "Only pick an event when the days count from a deal event."})
         if self.kind == self.Kind.RECURRING and not self.frequency:
             raise ValidationError({"frequency": "A recurring rule needs a period: monthly, quarterly or each fiscal year."})
-        if not self.obligation_id:
+        if obligation is None or not obligation.deal_id or not obligation.obligor_id:
             return
         try:
             deadlines.validate_rule(self.to_spec())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,6 +15,9 @@ from dealdesk.models import Deal
 from obligations import deadlines
 from obligations.models import DeadlineRule, Occurrence
 from obligations.reminders import reminders_cancel
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,7 +84,12 @@ def occurrences_sync_for_deal(*, deal: Deal, horizon: datetime.date | None = Non
     for rule in DeadlineRule.objects.filter(obligation__deal=deal).select_related(
         "obligation__deal", "obligation__obligor", "anchor_event"
     ):
-        result += occurrences_sync(rule=rule, horizon=horizon)
+        try:
+            result += occurrences_sync(rule=rule, horizon=horizon)
+        except deadlines.RuleError as error:
+            # A deal-level change (e.g. a new closing date) made this rule unworkable:
+            # keep its occurrences as they are and say so, rather than refuse the deal.
+            logger.warning("Deadline rule %s of %s left as it was: %s", rule.pk, deal, error)
     return result
 
 
@@ -101,7 +110,7 @@ def _complete(
         raise ValidationError("The date cannot be in the future.")
     changed = []
     with transaction.atomic():
-        for occurrence in occurrences.select_for_update().filter(status=Occurrence.Status.OPEN):
+        for occurrence in occurrences.select_for_update(of=("self",)).filter(status=Occurrence.Status.OPEN):
             occurrence.status = status
             occurrence.done_on = on
             occurrence.done_by = by
