@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dealdesk import emails
 from dealdesk.models import Deal, parse_day_list, parse_email_list
-from obligations.models import Obligation, Occurrence, Reminder
+from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
 from obligations.reminder_policy import ReminderPolicy
 
 logger = logging.getLogger(__name__)
@@ -74,6 +74,8 @@ def reminders_plan(*, today: datetime.date) -> list[Reminder]:
         days_from_due = policy.latest_due(due_date=occurrence.due_date, today=today)
         if days_from_due is None:
             continue
+        if days_from_due > 0 and occurrence.rule.kind == DeadlineRule.Kind.PERIOD:
+            continue  # the end of a lock-up is announced ahead, never chased as overdue
         if occurrence.latest_reminder is not None and occurrence.latest_reminder >= days_from_due:
             continue
         planned.append(

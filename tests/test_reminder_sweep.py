@@ -164,3 +164,22 @@ def test_when_a_due_date_moves_later_the_week_before_reminder_goes_out_for_the_n
     created = reminders_create_due(today=datetime.date(2026, 12, 22))
 
     assert [(r.days_from_due, r.scheduled_for) for r in created] == [(-7, datetime.date(2026, 12, 22))]
+
+
+def test_the_end_of_a_restriction_period_is_announced_but_never_chased_as_overdue():
+    from obligations.models import DeadlineRule as Rule
+    from tests.factories import DeadlineRuleFactory, DealFactory, ObligationFactory
+
+    deal = DealFactory(title="Lock-up deal", dated_as_of=datetime.date(2026, 1, 5), closing_date=datetime.date(2026, 1, 5))
+    rule = DeadlineRuleFactory(
+        obligation=ObligationFactory(deal=deal, title="Lock-up"), kind=Rule.Kind.PERIOD, frequency="",
+        anchor=Rule.Anchor.CLOSING_DATE, offset=270, offset_unit=Rule.Unit.CALENDAR_DAYS,
+    )
+    end = rule.occurrences.get().due_date  # 2 Oct 2026
+
+    week_before = reminders_create_due(today=end - datetime.timedelta(days=7))
+    after_end = reminders_create_due(today=end + datetime.timedelta(days=8))
+
+    assert end == datetime.date(2026, 10, 2)
+    assert [r.days_from_due for r in week_before] == [-7]
+    assert after_end == []
