@@ -23,6 +23,10 @@ class Command(BaseCommand):
             subprocess.Popen([*celery, "beat", "--loglevel=INFO"], env=os.environ.copy()),
         ]
         self.stdout.write(f"Worker and beat started; broker {settings.CELERY_BROKER_URL}.")
+        # Beat's first sweep comes one interval after it starts; sweep now so reminders show at once.
+        from obligations.tasks import send_due_reminders
+
+        send_due_reminders.delay()
         if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
             self.stdout.write(f"Emails are written to {settings.EMAIL_FILE_PATH}/")
         try:
