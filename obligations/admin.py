@@ -31,6 +31,7 @@ from instruments.services import reserve_test
 from obligations import deadlines, services
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
 from obligations.reminders import reminders_retry
+from obligations.tasks import send_pending_reminders
 from parties.admin import DealPartyInline, NoticeMethodInline
 
 OPEN = Occurrence.Status.OPEN
@@ -352,7 +353,8 @@ class OccurrenceAdmin(admin.ModelAdmin):
 class ReminderAdmin(admin.ModelAdmin):
     """The outbox of reminder emails: written by the sender, read (and retried) here."""
 
-    list_display = ["scheduled_for", "when_label", "occurrence", "status", "attempts", "sent_at", "last_error"]
+    list_display = ["scheduled_for", "when_label", "occurrence", "recipients", "status", "attempts", "sent_at",
+                    "last_error"]
     list_filter = ["status", "scheduled_for"]
     search_fields = ["occurrence__rule__obligation__title", "occurrence__rule__obligation__deal__title",
                      "recipients"]
@@ -376,6 +378,8 @@ class ReminderAdmin(admin.ModelAdmin):
     @admin.action(permissions=["retry"], description="Retry the failed ones")
     def retry(self, request, queryset):
         count = reminders_retry(reminders=queryset)
+        if count:
+            send_pending_reminders.delay_on_commit()
         self.message_user(request, f"{count} failed {'reminder' if count == 1 else 'reminders'} queued again.",
                           messages.SUCCESS)
 
