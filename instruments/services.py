@@ -58,8 +58,8 @@ def reserve_test(*, deal: Deal) -> ReserveTest | None:
     missing: list[str] = []
     conversion_shares: int | None = 0
     for note in deal.convertible_notes.all():
-        if note.conversion_price:
-            conversion_shares += int(note.principal / note.conversion_price)
+        if note.shares_issuable_on_conversion is not None:
+            conversion_shares += note.shares_issuable_on_conversion
         else:
             missing.append(f"{note.name} has no conversion price")
     if missing:

@@ -28,7 +28,7 @@ from instruments.admin import (
     WarrantInline,
 )
 from instruments.services import reserve_test
-from obligations import deadlines, services
+from obligations import services
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
 from obligations.reminders import reminders_retry
 from obligations.tasks import send_pending_reminders
@@ -75,29 +75,6 @@ class DeadlineRuleForm(forms.ModelForm):
     class Meta:
         model = DeadlineRule
         fields = "__all__"
-
-    def _post_clean(self):
-        # DeadlineRule.clean() turns the rule into a deadline spec, which fails
-        # with ValueError when no kind was chosen; the "required" error says enough.
-        if self.has_error("kind"):
-            return
-        super()._post_clean()
-        obligation = self.cleaned_data.get("obligation")
-        if obligation is None or obligation.pk is not None or self._errors:
-            return
-        # On the obligation's add page the model's clean() cannot see the (unsaved)
-        # obligation, so the checks that need its deal and obligor run here.
-        if not (obligation.deal_id and obligation.obligor_id):
-            return
-        event = self.cleaned_data.get("anchor_event")
-        if event is not None and event.deal_id != obligation.deal_id:
-            self.add_error("anchor_event", f"{event.name} is an event of {event.deal}, not of {obligation.deal}. "
-                                           "Add it to this deal first.")
-            return
-        try:
-            deadlines.validate_rule(self.instance.to_spec())
-        except deadlines.RuleError as error:
-            self.add_error(None, str(error))
 
 
 class DeadlineRuleInline(admin.StackedInline):
@@ -153,10 +130,7 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
         *DeadlineRuleInline.fieldsets[1:],
     ]
     inlines = [OccurrenceInline]
-
-    @admin.display(description="reads")
-    def describe(self, rule: DeadlineRule) -> str:
-        return rule.describe() if rule.pk else "-"
+    describe = DeadlineRuleInline.describe
 
 
 # Obligations ----------------------------------------------------------------
@@ -321,9 +295,7 @@ class OccurrenceAdmin(admin.ModelAdmin):
             form = CompleteOccurrencesForm(request.POST)
             if form.is_valid():
                 try:
-                    # The changelist's select_related joins done_by (nullable): PostgreSQL
-                    # refuses FOR UPDATE on an outer join, so hand over the rows alone.
-                    count = service(occurrences=queryset.select_related(None), on=form.cleaned_data["on"], by=request.user,
+                    count = service(occurrences=queryset, on=form.cleaned_data["on"], by=request.user,
                                     evidence=form.cleaned_data["evidence"])
                 except ValidationError as error:
                     self.message_user(request, " ".join(error.messages), messages.ERROR)
@@ -437,12 +409,10 @@ class DealWorkspaceAdmin(DealAdmin):
     ]
 
     def get_queryset(self, request):
-        today = timezone.localdate()
         occurrences = "obligations__rules__occurrences"
-        return super().get_queryset(request).annotate(
-            next_due=Min(f"{occurrences}__due_date", filter=Q(**{f"{occurrences}__status": OPEN})),
-            overdue=Count(f"{occurrences}", filter=Q(**{f"{occurrences}__status": OPEN,
-                                                        f"{occurrences}__due_date__lt": today})),
+        overdue = Q(**{f"{occurrences}__status": OPEN, f"{occurrences}__due_date__lt": timezone.localdate()})
+        return with_next_due(super().get_queryset(request), prefix="obligations__").annotate(
+            overdue=Count(occurrences, filter=overdue),
         )
 
     @admin.display(description="next due date", ordering="next_due")

@@ -34,6 +34,7 @@ __all__ = [
     "RuleError",
     "RuleKind",
     "RuleSpec",
+    "add_months",
     "add_offset",
     "business_calendar",
     "due_dates",
@@ -237,7 +238,7 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, _last_day_of_month(year, month))
 
 
-def _add_months(start: date, months: int) -> date:
+def add_months(start: date, months: int) -> date:
     """Same day of month ``months`` later, clamped to the month's last day.
 
     Jan 31 + 1 month is Feb 28 (Feb 29 in a leap year): a contract month
@@ -264,8 +265,8 @@ def add_offset(start: date, amount: int, unit: DayCount, calendar: BusinessCalen
     if unit is DayCount.BUSINESS_DAYS:
         return calendar.add_business_days(start, amount)
     if unit is DayCount.MONTHS:
-        return _add_months(start, amount)
-    return _add_months(start, 12 * amount)
+        return add_months(start, amount)
+    return add_months(start, 12 * amount)
 
 
 _UNIT_WORDS: dict[DayCount, tuple[str, str]] = {

@@ -1,17 +1,12 @@
 """What a missed deadline costs. Pure arithmetic: no Django import."""
 from __future__ import annotations
 
-import calendar
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from obligations.deadlines import add_months
+
 CENT = Decimal("0.01")
-
-
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def months_elapsed(start: datetime.date, end: datetime.date) -> Decimal:
@@ -19,10 +14,10 @@ def months_elapsed(start: datetime.date, end: datetime.date) -> Decimal:
     if end <= start:
         return Decimal("0")
     whole = 0
-    while _add_months(start, whole + 1) <= end:
+    while add_months(start, whole + 1) <= end:
         whole += 1
-    month_start = _add_months(start, whole)
-    month_length = (_add_months(start, whole + 1) - month_start).days
+    month_start = add_months(start, whole)
+    month_length = (add_months(start, whole + 1) - month_start).days
     return Decimal(whole) + Decimal((end - month_start).days) / Decimal(month_length)
 
 
