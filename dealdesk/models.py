@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 def parse_day_list(value: str) -> list[int]:
@@ -73,8 +74,11 @@ class Deal(models.Model):
         help_text="Email addresses that get a copy of every reminder of this deal, separated by commas.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-dated_as_of", "title"]
+        permissions = [("view_reports", "Can view and export the reports")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(closing_date__isnull=True)
@@ -100,6 +104,8 @@ class DealEvent(models.Model):
     date = models.DateField(null=True, blank=True, help_text="Leave empty until it happens.")
     description = models.TextField(blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["deal", "date", "name"]
         constraints = [
@@ -122,6 +128,8 @@ class RelatedAgreement(models.Model):
     title = models.CharField(max_length=200)
     dated_as_of = models.DateField(null=True, blank=True)
     description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["deal", "title"]

@@ -4,6 +4,7 @@ Every deploy-time value is read from the environment (or a `.env` file beside
 manage.py) through django-environ; `.env.example` lists each one. The defaults
 are the embedded ones: SQLite, email printed to the console, no servers needed.
 """
+import datetime
 from pathlib import Path
 
 import environ
@@ -29,6 +30,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_celery_beat",
+    "simple_history",
+    "axes",
     "dealdesk",
     "parties",
     "instruments",
@@ -43,6 +46,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records who made each change, for the audit trail.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Throttles failed logins; keep it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dealdesk.urls"
@@ -84,6 +91,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many failed logins for one user name from one address, it is locked
+# out for AXES_COOLOFF_MINUTES (successful logins reset the count).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 # TIME
 # Due dates are dates; "today" is the desk's own time zone, not the server's.

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from dealdesk.models import Deal, DealEvent
 from parties.models import Party
@@ -41,6 +42,8 @@ class ShareClass(models.Model):
     issued_and_outstanding = models.PositiveBigIntegerField("shares issued and outstanding")
     as_of = models.DateField(help_text="The date the agreement states these numbers for.")
     section = models.CharField(max_length=30, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["deal", "kind", "name"]
@@ -79,6 +82,8 @@ class ShareReservation(models.Model):
     purpose = models.CharField(max_length=30, choices=Purpose.choices)
     shares = models.PositiveBigIntegerField()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["share_class", "purpose"]
         constraints = [
@@ -101,6 +106,8 @@ class Tranche(models.Model):
                               help_text="The event that triggers this tranche.")
     days_to_close = models.PositiveSmallIntegerField(help_text="Calendar days after the event.")
     section = models.CharField(max_length=30, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["deal", "name"]
@@ -135,6 +142,8 @@ class ConvertibleNote(models.Model):
                                            help_text="Price per share in effect now; empty if not fixed.")
     conversion_terms = models.TextField(blank=True)
     section = models.CharField(max_length=30, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["deal", "name"]
@@ -176,6 +185,8 @@ class Warrant(models.Model):
     expiry_date = models.DateField(null=True, blank=True)
     section = models.CharField(max_length=30, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["deal", "name"]
         constraints = [
@@ -205,6 +216,8 @@ class EquityLine(models.Model):
     placement_fee_rate = models.DecimalField(**RATE)
     section = models.CharField(max_length=30, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["deal"]
         constraints = [
@@ -226,6 +239,8 @@ class Draw(models.Model):
     equity_line = models.ForeignKey(EquityLine, on_delete=models.CASCADE, related_name="draws")
     date = models.DateField()
     amount = models.DecimalField(**MONEY)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["equity_line", "date"]
@@ -263,6 +278,8 @@ class ReserveCovenant(models.Model):
     multiple = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("2"),
                                    validators=[MinValueValidator(Decimal("0"))])
     section = models.CharField(max_length=30, blank=True)
+
+    history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"Reserve {self.multiple}x shares issuable ({self.section})"

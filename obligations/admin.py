@@ -29,7 +29,7 @@ from instruments.admin import (
 )
 from instruments.services import reserve_test
 from obligations import services
-from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
+from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder
 from obligations.reminders import reminders_retry
 from obligations.tasks import send_pending_reminders
 from parties.admin import DealPartyInline, NoticeMethodInline
@@ -429,3 +429,10 @@ class DealWorkspaceAdmin(DealAdmin):
             return "-"
         test = reserve_test(deal=deal)
         return "No reserve covenant recorded." if test is None else test.summary()
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    search_fields = ["user__username", "user__email"]
+    readonly_fields = ["token", "created_at"]

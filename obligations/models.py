@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from dealdesk.models import Deal, DealEvent, validate_day_list
 from obligations import deadlines, penalties
@@ -59,6 +61,8 @@ class Obligation(models.Model):
         max_length=100, blank=True, validators=[validate_day_list],
         help_text="Days before each due date to remind, e.g. 10, 5, 1, 0. Empty: the deal's setting.",
     )
+
+    history = HistoricalRecords(m2m_fields=["beneficiaries", "responsible_staff"])
 
     class Meta:
         ordering = ["deal", "section", "title"]
@@ -147,6 +151,8 @@ class DeadlineRule(models.Model):
     roll_forward = models.BooleanField(default=True,
                                        help_text="Move a due date on a weekend or holiday to the next business day.")
     calendar = models.CharField(max_length=20, choices=Calendar.choices, default=Calendar.US_BANKING)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["obligation", "id"]
@@ -294,6 +300,8 @@ class Occurrence(models.Model):
 
     objects = OccurrenceQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
@@ -405,3 +413,18 @@ class Reminder(models.Model):
     def message_id(self) -> str:
         # Stable across retries, so a mail system can recognise a resend.
         return f"<reminder-{self.pk}-occ{self.occurrence_id}-{self.due_date:%Y%m%d}{self.days_from_due:+d}@dealdesk>"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A user's private iCalendar address; replacing the token revokes the old address."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

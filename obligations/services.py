@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from dealdesk.models import Deal
 from obligations import deadlines
@@ -74,7 +75,8 @@ def occurrences_sync(*, rule: DeadlineRule, horizon: datetime.date | None = None
                 setattr(occurrence, name, value)
             occurrence.save(update_fields=[*fields, "updated_at"])
             result.updated += 1
-    Occurrence.objects.bulk_create(to_create)
+    # With history: the audit trail must see every due date, including the computed ones.
+    bulk_create_with_history(to_create, Occurrence)
     result.created = len(to_create)
     return result
 

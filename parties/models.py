@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from dealdesk.models import Deal
 
@@ -34,6 +35,8 @@ class Party(models.Model):
         default=31, validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
     notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["legal_name"]
@@ -68,6 +71,8 @@ class Person(models.Model):
     receives_reminders = models.BooleanField(
         default=False, help_text="Emailed ahead of the deadlines this party owes."
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["party", "name"]
@@ -106,6 +111,8 @@ class Address(models.Model):
     phone = models.CharField(max_length=50, blank=True)
     fax = models.CharField(max_length=50, blank=True)
     email = models.EmailField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["party", "label"]
@@ -168,6 +175,8 @@ class DealParty(models.Model):
         Address, blank=True, related_name="copy_roles", help_text='The "with a copy to" addresses.'
     )
 
+    history = HistoricalRecords(m2m_fields=["copy_to"])
+
     class Meta:
         ordering = ["deal", "role", "party"]
         verbose_name = "party to a deal"
@@ -215,6 +224,8 @@ class NoticeMethod(models.Model):
         default=0, help_text="Calendar days after sending (0 = the day it is sent or posted)."
     )
     section = models.CharField(max_length=30, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["deal", "method"]
