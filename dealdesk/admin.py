@@ -9,7 +9,9 @@ others) adds the other apps' inlines and registers it.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
+from simple_history.admin import SimpleHistoryAdmin
 
 from dealdesk.models import Deal, DealEvent, RelatedAgreement
 
@@ -41,6 +43,23 @@ def limit_choices_to_deal(formset_class, field_name: str, queryset, deal: Deal |
     return formset_class
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """A screen whose History page lists every change: when, by whom, each field's old and new value.
+
+    Past versions can be opened but not restored. A restore saves the old
+    version whole, past the page's read-only fields and its inlines' checks,
+    and django-simple-history lets anyone who may view the object post one.
+    """
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class DealInline(admin.TabularInline):
     """An inline hanging from the deal: compact, no blank rows, duplicate rows in plain words."""
 
@@ -58,7 +77,7 @@ class RelatedAgreementInline(DealInline):
     fields = ["title", "dated_as_of", "description"]
 
 
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(HistoryAdmin):
     """The deal's own fields; see obligations/admin.py for the registered workspace."""
 
     list_display = ["title", "kind", "status", "dated_as_of", "closing_date"]
@@ -76,7 +95,7 @@ class DealAdmin(admin.ModelAdmin):
 
 
 @admin.register(DealEvent)
-class DealEventAdmin(admin.ModelAdmin):
+class DealEventAdmin(HistoryAdmin):
     list_display = ["name", "deal", "date"]
     list_filter = ["deal"]
     search_fields = ["name", "deal__title"]
@@ -85,7 +104,7 @@ class DealEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(RelatedAgreement)
-class RelatedAgreementAdmin(admin.ModelAdmin):
+class RelatedAgreementAdmin(HistoryAdmin):
     list_display = ["title", "deal", "dated_as_of"]
     list_filter = ["deal"]
     search_fields = ["title", "deal__title"]

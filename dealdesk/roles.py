@@ -17,18 +17,21 @@ def _permissions(query: Q) -> list[Permission]:
 
 def role_permissions() -> dict[str, list[Permission]]:
     domain = Q(content_type__app_label__in=DOMAIN_APPS)
-    reading = domain & Q(codename__startswith="view_")
+    reports = Q(content_type__app_label="dealdesk", codename="view_reports")
+    reading = (domain & Q(codename__startswith="view_")) | reports
     return {
-        # Change everything about deals, and the beat schedule.
+        # Change everything about deals and the beat schedule; lift a colleague's login lockout.
         DEAL_ADMINISTRATORS: _permissions(
-            domain | Q(content_type__app_label="django_celery_beat")
+            domain
+            | Q(content_type__app_label="django_celery_beat")
+            | Q(content_type__app_label="axes", codename__in=["view_accessattempt", "delete_accessattempt"])
         ),
         # Read everything; mark due dates done or waived (with evidence); retry a failed reminder.
         FINANCE: _permissions(
             reading | Q(content_type__app_label="obligations", codename__in=["change_occurrence", "change_reminder"])
         ),
-        # Read-only everywhere, every report and export.
-        AUDITORS: _permissions(reading),
+        # Read-only everywhere (the beat schedule too), every report and export.
+        AUDITORS: _permissions(reading | Q(content_type__app_label="django_celery_beat", codename__startswith="view_")),
     }
 
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "dealdesk"
@@ -9,4 +9,6 @@ admin.site.index_title = "Deals, parties, instruments and obligations"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("reports/", include("dealdesk.report_urls")),
+    path("calendar/", include("obligations.urls")),
 ]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 
-from dealdesk.admin import ConstraintMessageFormSet, DealInline, limit_choices_to_deal
+from dealdesk.admin import ConstraintMessageFormSet, DealInline, HistoryAdmin, limit_choices_to_deal
 from dealdesk.models import DealEvent
 from instruments.models import (
     ConvertibleNote,
@@ -65,7 +65,7 @@ class ShareReservationInline(admin.TabularInline):
 
 
 @admin.register(ShareClass)
-class ShareClassAdmin(admin.ModelAdmin):
+class ShareClassAdmin(HistoryAdmin):
     list_display = ["__str__", "deal", "kind", "authorized", "issued_and_outstanding", "as_of", "section"]
     list_filter = ["kind", "deal"]
     search_fields = ["name", "issuer__legal_name", "deal__title"]
@@ -75,7 +75,7 @@ class ShareClassAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShareReservation)
-class ShareReservationAdmin(admin.ModelAdmin):
+class ShareReservationAdmin(HistoryAdmin):
     list_display = ["share_class", "purpose", "shares"]
     list_filter = ["purpose"]
     search_fields = ["share_class__name", "share_class__issuer__legal_name", "share_class__deal__title"]
@@ -84,7 +84,7 @@ class ShareReservationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tranche)
-class TrancheAdmin(admin.ModelAdmin):
+class TrancheAdmin(HistoryAdmin):
     list_display = ["name", "deal", "amount", "warrant_shares", "event", "days_to_close", "section"]
     list_filter = ["deal"]
     search_fields = ["name", "deal__title", "section"]
@@ -93,7 +93,7 @@ class TrancheAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConvertibleNote)
-class ConvertibleNoteAdmin(admin.ModelAdmin):
+class ConvertibleNoteAdmin(HistoryAdmin):
     list_display = ["name", "deal", "issuer", "principal", "interest_rate", "secured", "issue_date", "maturity_date",
                     "conversion_price"]
     list_filter = ["secured", "deal"]
@@ -108,7 +108,7 @@ class ConvertibleNoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Warrant)
-class WarrantAdmin(admin.ModelAdmin):
+class WarrantAdmin(HistoryAdmin):
     list_display = ["name", "deal", "issuer", "holder", "shares", "exercise_price", "issue_date", "expiry_date"]
     list_filter = ["deal"]
     search_fields = ["name", "deal__title", "issuer__legal_name", "holder__legal_name"]
@@ -117,7 +117,7 @@ class WarrantAdmin(admin.ModelAdmin):
 
 
 @admin.register(EquityLine)
-class EquityLineAdmin(admin.ModelAdmin):
+class EquityLineAdmin(HistoryAdmin):
     list_display = ["deal", "issuer", "investor", "placement_agent", "commitment", "placement_fee_rate", "section"]
     list_filter = ["deal"]
     search_fields = ["deal__title", "issuer__legal_name", "investor__legal_name", "placement_agent__legal_name"]
@@ -127,7 +127,7 @@ class EquityLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Draw)
-class DrawAdmin(admin.ModelAdmin):
+class DrawAdmin(HistoryAdmin):
     list_display = ["date", "equity_line", "amount", "placement_fee"]
     list_filter = ["equity_line__deal"]
     search_fields = ["equity_line__deal__title"]
@@ -145,7 +145,7 @@ class DrawAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReserveCovenant)
-class ReserveCovenantAdmin(admin.ModelAdmin):
+class ReserveCovenantAdmin(HistoryAdmin):
     list_display = ["deal", "share_class", "multiple", "section"]
     search_fields = ["deal__title", "section"]
     autocomplete_fields = ["deal", "share_class"]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from dealdesk.admin import ConstraintMessageFormSet, DealAdmin
+from dealdesk.admin import ConstraintMessageFormSet, DealAdmin, HistoryAdmin
 from dealdesk.models import Deal, DealEvent
 from instruments.admin import (
     ConvertibleNoteInline,
@@ -29,6 +29,7 @@ from instruments.admin import (
 )
 from instruments.services import reserve_test
 from obligations import services
+from obligations.calendar import calendar_feed_revoke
 from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder
 from obligations.reminders import reminders_retry
 from obligations.tasks import send_pending_reminders
@@ -117,7 +118,7 @@ class OccurrenceInline(admin.TabularInline):
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(HistoryAdmin):
     form = DeadlineRuleForm
     list_display = ["obligation", "kind", "describe", "calendar"]
     list_filter = ["kind", "frequency", "obligation__deal"]
@@ -137,7 +138,7 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Obligation)
-class ObligationAdmin(admin.ModelAdmin):
+class ObligationAdmin(HistoryAdmin):
     list_display = ["deal", "section", "title", "obligor", "kind", "next_due_date", "standing"]
     list_display_links = ["title"]
     list_filter = ["deal", "kind", ("obligor", admin.RelatedOnlyFieldListFilter), "penalty"]
@@ -229,7 +230,7 @@ class CompleteOccurrencesForm(forms.Form):
 
 
 @admin.register(Occurrence)
-class OccurrenceAdmin(admin.ModelAdmin):
+class OccurrenceAdmin(HistoryAdmin):
     list_display = ["deal", "section", "obligation_title", "due_date", "status", "standing", "done_on", "done_by"]
     list_display_links = ["obligation_title"]
     list_filter = ["status", StandingFilter, ("rule__obligation__deal", admin.RelatedOnlyFieldListFilter)]
@@ -433,6 +434,37 @@ class DealWorkspaceAdmin(DealAdmin):
 
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
+    """Who has a calendar address, and the means to withdraw one.
+
+    The address is a password for the feed, so only its owner sees it whole (on
+    their My calendar page); here it is shown cut short, to be recognised.
+    """
+
     list_display = ["user", "created_at"]
-    search_fields = ["user__username", "user__email"]
-    readonly_fields = ["token", "created_at"]
+    search_fields = ["user__username", "user__email", "user__first_name", "user__last_name"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "address_hint", "created_at"]
+    readonly_fields = ["address_hint", "created_at"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a feed to another user would hand them the first user's address.
+        return [*self.readonly_fields, "user"] if obj is not None else self.readonly_fields
+
+    @admin.display(description="address")
+    def address_hint(self, feed: CalendarFeed) -> str:
+        if feed.pk is None:
+            return "Issued when saved."
+        return f".../calendar/{feed.token[:4]}....ics (its owner sees it whole on their My calendar page)"
+
+    @admin.action(permissions=["change"], description="Revoke (issue a new address)")
+    def revoke(self, request, queryset):
+        feeds = list(queryset.select_related("user"))
+        count = calendar_feed_revoke(feeds=queryset)
+        for feed in feeds:
+            self.log_change(request, feed, "Issued a new calendar address; the old one no longer works.")
+        replaced = "1 calendar address replaced; the old one no longer works" if count == 1 else (
+            f"{count} calendar addresses replaced; the old ones no longer work")
+        self.message_user(request, f"{replaced}. Each user finds the new address on their My calendar page.",
+                          messages.SUCCESS)

@@ -1,11 +1,34 @@
-"""Reports over obligations, as rows any output (CSV, a web page) can render."""
+"""Reports over obligations: deadlines, compliance history, reminders, fees and penalties.
+
+Each is registered with dealdesk.reporting, which gives it a web page, a CSV
+button and a name for `export_report`.
+"""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterator
 
+import django_filters
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+
 from dealdesk.models import Deal
-from obligations.models import Occurrence
+from dealdesk.reporting import (
+    Col,
+    ListReport,
+    QuerysetReport,
+    ReportFilterSet,
+    as_of_records,
+    date_filter,
+    deal_filter,
+    end_of_day,
+    register,
+)
+from instruments.models import ConvertibleNote, Draw, EquityLine
+from obligations.models import Obligation, Occurrence, Reminder
+from parties.models import Party
 
 DEADLINE_COLUMNS = (
     "deal",
@@ -19,35 +42,417 @@ DEADLINE_COLUMNS = (
     "computation",
 )
 
+OBLIGATION_ORDER = ("rule__obligation__deal__title", "rule__obligation__section", "rule__obligation__title")
 
-def _iso(day: datetime.date | None) -> str:
-    return day.isoformat() if day else ""
+
+def party_filter(field_name: str, label: str = "Party") -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(field_name=field_name, queryset=Party.objects.order_by("legal_name"),
+                                            label=label)
+
+
+def occurrences_for(filterset: ReportFilterSet) -> models.QuerySet:
+    """Occurrences now, or as they stood at the end of the as-of day, filtered.
+
+    As of a past day, each occurrence's state (due date, status, done on) is
+    its state then; its deal, obligation and obligor are named as they are now.
+    """
+    if filterset.as_of_day:
+        occurrences = as_of_records(Occurrence, filterset.as_of_day)
+    else:
+        occurrences = Occurrence.objects.all()
+    occurrences = occurrences.select_related("rule__obligation__deal", "rule__obligation__obligor")
+    return filterset.filter_queryset(occurrences)
+
+
+def obligation_cells(occurrence) -> dict:
+    # A rule deleted since the as-of day leaves its occurrences without an obligation.
+    obligation = occurrence.rule.obligation if occurrence.rule else None
+    if obligation is None:
+        return {"deal": "", "section": "", "obligation": "", "obligor": ""}
+    return {
+        "deal": obligation.deal.title,
+        "section": obligation.section,
+        "obligation": obligation.title,
+        "obligor": obligation.obligor.legal_name,
+    }
+
+
+OBLIGATION_COLUMNS = (
+    Col("deal", "Deal", ("rule__obligation__deal__title",)),
+    Col("section", "Section", ("rule__obligation__section",)),
+    Col("obligation", "Obligation", ("rule__obligation__title",)),
+    Col("obligor", "Obligor", ("rule__obligation__obligor__legal_name",)),
+)
+
+
+class OccurrenceFilterSet(ReportFilterSet):
+    deal = deal_filter("rule__obligation__deal")
+    party = party_filter("rule__obligation__obligor", "Obligor")
+    start = django_filters.DateFilter(field_name="due_date", lookup_expr="gte", label="Due from")
+    end = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label="Due to")
+
+
+# --------------------------------------------------------------------------
+# Deadlines
+# --------------------------------------------------------------------------
+
+
+class DeadlineFilterSet(OccurrenceFilterSet):
+    status = django_filters.ChoiceFilter(
+        label="Status", method="filter_status",
+        choices=[("open", "Open (overdue, due soon or later)"), ("overdue", "Overdue"), ("due_soon", "Due soon"),
+                 ("done", "Done"), ("waived", "Waived")],
+    )
+
+    def filter_status(self, queryset, name, value):
+        today = self.today
+        if value == "overdue":
+            return queryset.filter(status=Occurrence.Status.OPEN, due_date__lt=today)
+        if value == "due_soon":
+            soon = today + datetime.timedelta(days=settings.DUE_SOON_DAYS)
+            return queryset.filter(status=Occurrence.Status.OPEN, due_date__gte=today, due_date__lte=soon)
+        return queryset.filter(status=value)
+
+
+@register
+class DeadlinesReport(QuerysetReport):
+    name = "deadlines"
+    title = "Deadlines"
+    description = ("Every due date with its status: filter on open ones to see what is overdue, due soon "
+                   "or coming up.")
+    position = 10
+    filterset_class = DeadlineFilterSet
+    columns = (
+        *OBLIGATION_COLUMNS,
+        Col("due_date", "Due date"),
+        Col("standing", "Standing", (), csv=False),
+        Col("status", "Status"),
+        Col("done_on", "Done on"),
+        Col("period_end", "Period end"),
+        Col("computation", "How the date was computed", ()),
+    )
+    default_ordering = ("due_date", *OBLIGATION_ORDER)
+
+    def queryset(self, filterset):
+        return occurrences_for(filterset)
+
+    def row(self, occurrence, filterset):
+        status = Occurrence.Status(occurrence.status)
+        standing = Occurrence(status=status, due_date=occurrence.due_date).standing(
+            filterset.today, settings.DUE_SOON_DAYS)
+        return {
+            **obligation_cells(occurrence),
+            "due_date": occurrence.due_date,
+            "standing": standing,
+            "status": status.label,
+            "done_on": occurrence.done_on,
+            "period_end": occurrence.period_end,
+            "computation": occurrence.computation,
+        }
 
 
 def deadline_report_rows(
     *, start: datetime.date, end: datetime.date, deal: Deal | int | None = None
 ) -> Iterator[dict[str, str]]:
-    """Every occurrence due from start to end (both included), one dict per row keyed by DEADLINE_COLUMNS.
-
-    Rows are produced one at a time so a report over years of deadlines never
-    sits whole in memory.
-    """
-    occurrences = Occurrence.objects.due_between(start, end).with_context()
+    """Every occurrence due from start to end (both included), one dict of text per row keyed by DEADLINE_COLUMNS."""
+    report = DeadlinesReport()
+    data = {"start": start, "end": end}
     if deal is not None:
-        occurrences = occurrences.for_deal(deal)
-    occurrences = occurrences.order_by(
-        "due_date", "rule__obligation__deal__title", "rule__obligation__section", "rule__obligation__title", "id"
+        data["deal"] = deal.pk if isinstance(deal, Deal) else deal
+    filterset = report.filterset(data)
+    if not filterset.is_valid():
+        raise ValueError(filterset.errors)
+    for row in report.rows(filterset):
+        yield {column: _text(row[column]) for column in DEADLINE_COLUMNS}
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+# --------------------------------------------------------------------------
+# Compliance history
+# --------------------------------------------------------------------------
+
+
+def outcome(*, status: str, due_date: datetime.date, done_on: datetime.date | None, today: datetime.date) -> str:
+    if status == Occurrence.Status.DONE:
+        late = (done_on - due_date).days
+        if late <= 0:
+            return "done on time"
+        return f"done late by {late} day{'' if late == 1 else 's'}"
+    if status == Occurrence.Status.WAIVED:
+        return "waived"
+    return "missed" if due_date < today else "open"
+
+
+class ComplianceFilterSet(OccurrenceFilterSet):
+    status = django_filters.ChoiceFilter(
+        label="Outcome", method="filter_outcome",
+        choices=[("on_time", "Done on time"), ("late", "Done late"), ("waived", "Waived"),
+                 ("missed", "Missed (open and past due)"), ("open", "Open (not yet due)")],
     )
-    for occurrence in occurrences.iterator(chunk_size=500):
-        obligation = occurrence.rule.obligation
-        yield {
+
+    def filter_outcome(self, queryset, name, value):
+        done = Q(status=Occurrence.Status.DONE)
+        conditions = {
+            "on_time": done & Q(done_on__lte=F("due_date")),
+            "late": done & Q(done_on__gt=F("due_date")),
+            "waived": Q(status=Occurrence.Status.WAIVED),
+            "missed": Q(status=Occurrence.Status.OPEN, due_date__lt=self.today),
+            "open": Q(status=Occurrence.Status.OPEN, due_date__gte=self.today),
+        }
+        return queryset.filter(conditions[value])
+
+
+@register
+class ComplianceReport(QuerysetReport):
+    name = "compliance"
+    title = "Compliance history"
+    description = "Each due date in the range and what became of it: done on time, done late, waived or missed."
+    position = 20
+    filterset_class = ComplianceFilterSet
+    columns = (
+        *OBLIGATION_COLUMNS,
+        Col("due_date", "Due date"),
+        Col("outcome", "Outcome", ()),
+        Col("days_late", "Days late", ()),
+        Col("done_on", "Done on"),
+        Col("evidence", "Evidence", ()),
+    )
+    default_ordering = ("due_date", *OBLIGATION_ORDER)
+
+    def queryset(self, filterset):
+        return occurrences_for(filterset)
+
+    def row(self, occurrence, filterset):
+        late = None
+        if occurrence.status == Occurrence.Status.DONE:
+            late = max(0, (occurrence.done_on - occurrence.due_date).days)
+        return {
+            **obligation_cells(occurrence),
+            "due_date": occurrence.due_date,
+            "outcome": outcome(status=occurrence.status, due_date=occurrence.due_date,
+                               done_on=occurrence.done_on, today=filterset.today),
+            "days_late": late,
+            "done_on": occurrence.done_on,
+            "evidence": occurrence.evidence,
+        }
+
+
+# --------------------------------------------------------------------------
+# Reminders
+# --------------------------------------------------------------------------
+
+
+class ReminderFilterSet(ReportFilterSet):
+    deal = deal_filter("occurrence__rule__obligation__deal")
+    party = party_filter("occurrence__rule__obligation__obligor", "Obligor")
+    start = django_filters.DateFilter(field_name="scheduled_for", lookup_expr="gte", label="Scheduled from")
+    end = django_filters.DateFilter(field_name="scheduled_for", lookup_expr="lte", label="Scheduled to")
+    status = django_filters.ChoiceFilter(field_name="status_then", choices=Reminder.Status.choices, label="Status")
+
+
+@register
+class RemindersReport(QuerysetReport):
+    name = "reminders"
+    title = "Reminders"
+    description = "Every reminder: about what, to whom, when it was due to go and when it went, and any error."
+    position = 30
+    filterset_class = ReminderFilterSet
+    columns = (
+        Col("deal", "Deal", ("occurrence__rule__obligation__deal__title",)),
+        Col("section", "Section", ("occurrence__rule__obligation__section",)),
+        Col("obligation", "Obligation", ("occurrence__rule__obligation__title",)),
+        Col("due_date", "Due date"),
+        Col("reminder", "Reminder", ("days_from_due",)),
+        Col("recipients", "To", ()),
+        Col("scheduled_for", "Scheduled for"),
+        Col("sent_at", "Sent at", ("sent_at_then",)),
+        Col("status", "Status", ("status_then",)),
+        Col("attempts", "Attempts"),
+        Col("last_error", "Last error", ()),
+    )
+    default_ordering = ("-scheduled_for",)
+
+    def queryset(self, filterset):
+        # The reminders are a log without history: as of a day, those created by then,
+        # and one sent later shows as not yet sent.
+        reminders = Reminder.objects.select_related("occurrence__rule__obligation__deal")
+        if filterset.as_of_day:
+            cutoff = end_of_day(filterset.as_of_day)
+            reminders = reminders.filter(created_at__lt=cutoff).annotate(
+                status_then=Case(When(sent_at__gte=cutoff, then=Value(Reminder.Status.PENDING)),
+                                 default=F("status"), output_field=models.CharField()),
+                sent_at_then=Case(When(sent_at__lt=cutoff, then=F("sent_at")), default=None,
+                                  output_field=models.DateTimeField()),
+            )
+        else:
+            reminders = reminders.annotate(status_then=F("status"), sent_at_then=F("sent_at"))
+        return filterset.filter_queryset(reminders)
+
+    def row(self, reminder, filterset):
+        obligation = reminder.occurrence.rule.obligation
+        return {
             "deal": obligation.deal.title,
             "section": obligation.section,
             "obligation": obligation.title,
-            "obligor": obligation.obligor.legal_name,
-            "due_date": _iso(occurrence.due_date),
-            "status": occurrence.get_status_display(),
-            "done_on": _iso(occurrence.done_on),
-            "period_end": _iso(occurrence.period_end),
-            "computation": occurrence.computation,
+            "due_date": reminder.due_date,
+            "reminder": reminder.when_label(),
+            "recipients": reminder.recipients,
+            "scheduled_for": reminder.scheduled_for,
+            "sent_at": reminder.sent_at_then,
+            "status": Reminder.Status(reminder.status_then).label,
+            "attempts": reminder.attempts,
+            "last_error": reminder.last_error,
         }
+
+
+# --------------------------------------------------------------------------
+# Fees and penalties
+# --------------------------------------------------------------------------
+
+
+class FeesFilterSet(ReportFilterSet):
+    deal = django_filters.ModelChoiceFilter(queryset=Deal.objects.order_by("title"), label="Deal",
+                                            method="applied_by_report")
+    party = django_filters.ModelChoiceFilter(queryset=Party.objects.order_by("legal_name"),
+                                             label="Party (payer or payee)", method="applied_by_report")
+    start = date_filter("From", "Draws and due dates from this day.")
+    end = date_filter("To")
+    as_of = date_filter("As of", "Penalties accrue to the end of this day (default: today), "
+                                 "on the records as they stood then.")
+
+
+def _in_range(day: datetime.date, options: dict) -> bool:
+    return (not options.get("start") or day >= options["start"]) and (not options.get("end") or day <= options["end"])
+
+
+@register
+class FeesReport(ListReport):
+    name = "fees"
+    title = "Fees and penalties"
+    description = ("Placement fees on each draw, and what each overdue deadline with a penalty in numbers has "
+                   "accrued as of the day.")
+    position = 60
+    filterset_class = FeesFilterSet
+    columns = (
+        Col("kind", "Kind"),
+        Col("deal", "Deal"),
+        Col("item", "Item"),
+        Col("payer", "Payer"),
+        Col("payee", "Payee"),
+        Col("date", "Draw or due date"),
+        Col("base", "On"),
+        Col("rate", "Rate"),
+        Col("days", "Days overdue"),
+        Col("amount", "Amount"),
+    )
+
+    def records(self, filterset):
+        return [*self._fee_rows(filterset), *self._penalty_rows(filterset)]
+
+    def _fee_rows(self, filterset) -> Iterator[dict]:
+        options, day = filterset.options, filterset.today
+        if filterset.as_of_day:
+            lines = {r.id: r.instance for r in as_of_records(EquityLine, day)}
+            draws = [r.instance for r in as_of_records(Draw, day)]
+            deals = {r.id: r.instance for r in as_of_records(Deal, day)}
+            parties = {r.id: r.instance for r in as_of_records(Party, day)}
+            for line in lines.values():
+                line.deal = deals.get(line.deal_id) or Deal(title="")
+                for name in ("issuer", "investor", "placement_agent"):
+                    setattr(line, name, parties.get(getattr(line, f"{name}_id")))
+            draws = [d for d in draws if d.equity_line_id in lines]
+            for draw in draws:
+                draw.equity_line = lines[draw.equity_line_id]
+        else:
+            draws = Draw.objects.select_related(
+                "equity_line__deal", "equity_line__issuer", "equity_line__investor", "equity_line__placement_agent")
+        for draw in sorted(draws, key=lambda d: (d.date, d.pk)):
+            line = draw.equity_line
+            involved = {line.issuer_id, line.investor_id, line.placement_agent_id}
+            if draw.date > day or not _in_range(draw.date, options):
+                continue
+            if options.get("deal") and line.deal_id != options["deal"].pk:
+                continue
+            if options.get("party") and options["party"].pk not in involved:
+                continue
+            yield {
+                "kind": "Placement fee",
+                "deal": line.deal.title,
+                "item": f"Draw of {draw.date.isoformat()}",
+                "payer": str(line.issuer or ""),
+                "payee": str(line.placement_agent or ""),
+                "date": draw.date,
+                "base": draw.amount,
+                "rate": line.placement_fee_rate,
+                "days": None,
+                "amount": draw.placement_fee,
+            }
+
+    def _obligations(self, filterset) -> dict[int, Obligation]:
+        """Obligations with a penalty in numbers, each with the deal's notes its penalty runs on."""
+        day = filterset.as_of_day
+        if not day:
+            return {
+                o.pk: o for o in Obligation.objects.exclude(penalty=Obligation.Penalty.NONE)
+                .select_related("deal", "obligor").prefetch_related("deal__convertible_notes", "beneficiaries")
+            }
+        deals = {r.id: r.instance for r in as_of_records(Deal, day)}
+        parties = {r.id: r.instance for r in as_of_records(Party, day)}
+        notes = defaultdict(list)
+        for record in as_of_records(ConvertibleNote, day):
+            notes[record.deal_id].append(record.instance)
+        obligations = {}
+        for record in as_of_records(Obligation, day).exclude(penalty=Obligation.Penalty.NONE):
+            obligation = record.instance
+            deal = deals.get(obligation.deal_id) or Deal(pk=obligation.deal_id, title="")
+            # penalty_base() reads the deal's notes: hand it the notes as they stood that day.
+            deal._prefetched_objects_cache = {"convertible_notes": notes[obligation.deal_id]}
+            obligation.deal = deal
+            obligation.obligor = parties.get(obligation.obligor_id) or Party(legal_name="")
+            obligations[obligation.pk] = obligation
+        return obligations
+
+    def _penalty_rows(self, filterset) -> Iterator[dict]:
+        options, day = filterset.options, filterset.today
+        obligations = self._obligations(filterset)
+        if filterset.as_of_day:
+            occurrences = as_of_records(Occurrence, day).select_related("rule")
+        else:
+            occurrences = Occurrence.objects.select_related("rule")
+        occurrences = occurrences.filter(
+            status=Occurrence.Status.OPEN, due_date__lt=day, rule__obligation_id__in=list(obligations)
+        ).order_by("due_date", "id")
+        payees = defaultdict(list)
+        for link in Obligation.beneficiaries.through.objects.filter(
+            obligation_id__in=list(obligations)
+        ).select_related("party").order_by("party__legal_name"):
+            payees[link.obligation_id].append(link.party.legal_name)
+        for occurrence in occurrences.iterator(chunk_size=500):
+            obligation = obligations[occurrence.rule.obligation_id]
+            if not _in_range(occurrence.due_date, options):
+                continue
+            if options.get("deal") and obligation.deal_id != options["deal"].pk:
+                continue
+            if options.get("party") and obligation.obligor_id != options["party"].pk:
+                continue
+            base = obligation.penalty_base()
+            yield {
+                "kind": "Penalty accrued",
+                "deal": obligation.deal.title,
+                "item": f"s.{obligation.section} {obligation.title}",
+                "payer": str(obligation.obligor),
+                "payee": ", ".join(payees[obligation.pk]),
+                "date": occurrence.due_date,
+                "base": base,
+                "rate": obligation.penalty_rate,
+                "days": (day - occurrence.due_date).days,
+                "amount": obligation.penalty_accrued(due_date=occurrence.due_date, as_of=day),
+            }
+

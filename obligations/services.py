@@ -117,6 +117,7 @@ def _complete(
             occurrence.done_on = on
             occurrence.done_by = by
             occurrence.evidence = evidence
+            occurrence._history_user = by  # the audit trail names who did it, in a request or not
             occurrence.save(update_fields=["status", "done_on", "done_by", "evidence", "updated_at"])
             changed.append(occurrence.pk)
         reminders_cancel(occurrence_ids=changed)

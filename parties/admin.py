@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dealdesk.admin import ConstraintMessageFormSet, DealInline
+from dealdesk.admin import ConstraintMessageFormSet, DealInline, HistoryAdmin
 from parties.models import Address, DealParty, NoticeMethod, Party, Person
 
 
@@ -27,7 +27,7 @@ class AddressInline(admin.StackedInline):
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(HistoryAdmin):
     list_display = ["legal_name", "short_name", "form", "jurisdiction", "is_broker_dealer", "is_accredited_investor"]
     list_filter = ["form", "is_broker_dealer", "is_accredited_investor"]
     search_fields = ["legal_name", "short_name"]
@@ -42,7 +42,7 @@ class PartyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(HistoryAdmin):
     list_display = ["name", "title", "party", "email", "receives_reminders"]
     list_filter = ["receives_reminders"]
     search_fields = ["name", "email", "party__legal_name", "party__short_name"]
@@ -51,7 +51,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(HistoryAdmin):
     list_display = ["party", "label", "attention", "city", "country"]
     list_filter = ["country"]
     search_fields = ["party__legal_name", "party__short_name", "label", "attention", "city"]
@@ -60,7 +60,7 @@ class AddressAdmin(admin.ModelAdmin):
 
 
 @admin.register(DealParty)
-class DealPartyAdmin(admin.ModelAdmin):
+class DealPartyAdmin(HistoryAdmin):
     list_display = ["party", "role", "deal", "signatory", "notice_address"]
     list_filter = ["role", "deal"]
     search_fields = ["party__legal_name", "party__short_name", "deal__title"]
@@ -69,7 +69,7 @@ class DealPartyAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoticeMethod)
-class NoticeMethodAdmin(admin.ModelAdmin):
+class NoticeMethodAdmin(HistoryAdmin):
     list_display = ["deal", "method", "effective_when", "days_after_sending", "section"]
     list_filter = ["method", "effective_when", "deal"]
     search_fields = ["deal__title", "section"]

@@ -14,7 +14,7 @@ from django.utils.html import escape
 
 from dealdesk.models import Deal, RelatedAgreement
 from instruments.models import Draw, ReserveCovenant, ShareReservation, Tranche
-from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
+from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder
 from parties.models import DealParty, NoticeMethod
 from tests.factories import (
     AddressFactory,
@@ -37,7 +37,7 @@ OUR_APPS = {"dealdesk", "parties", "instruments", "obligations"}
 
 
 @pytest.fixture
-def deal():
+def deal(django_user_model):
     """The SPA of 23 May 2005, cut down to one of each thing the admin shows."""
     deal = DealFactory(title="CalbaTech 10% secured convertible notes", dated_as_of=datetime.date(2005, 5, 23),
                        closing_date=datetime.date(2005, 5, 23))
@@ -73,6 +73,7 @@ def deal():
     occurrence = Occurrence.objects.filter(rule__obligation=obligation).first()
     Reminder.objects.create(occurrence=occurrence, due_date=occurrence.due_date, days_from_due=-7,
                             scheduled_for=occurrence.due_date - datetime.timedelta(days=7))
+    CalendarFeed.objects.create(user=django_user_model.objects.create_user("finance", "finance@example.com"))
     return deal
 
 

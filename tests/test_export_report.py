@@ -199,7 +199,7 @@ def test_it_says_there_are_no_deals_when_the_desk_is_empty():
 
 def test_it_only_knows_the_reports_it_has():
     with pytest.raises(CommandError) as excinfo:
-        call_command("export_report", "parties", "--from", "2005-06-01", "--to", "2005-06-30", stdout=StringIO())
+        call_command("export_report", "invoices", "--from", "2005-06-01", "--to", "2005-06-30", stdout=StringIO())
     # argparse's wording varies between Python releases; the point is that it names both.
-    assert "invalid choice: 'parties'" in str(excinfo.value)
+    assert "invalid choice: 'invoices'" in str(excinfo.value)
     assert "deadlines" in str(excinfo.value)

@@ -1,41 +1,70 @@
-"""Write a report as CSV to stdout, for auditors: `export_report deadlines --from ... --to ...`."""
-from __future__ import annotations
+"""Write a report as CSV to stdout, for auditors: `export_report deadlines --from ... --to ...`.
 
-import csv
+The options become the report's filters (the same FilterSet the web page
+uses), so a command and a download with the same filters write the same rows.
+"""
+from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dealdesk.csvsafe import spreadsheet_safe
 from dealdesk.models import Deal
+from dealdesk.reporting import all_reports, csv_lines, filter_errors, get_report
 from obligations.management import parse_date_option
-from obligations.reports import DEADLINE_COLUMNS, deadline_report_rows
+from parties.models import Party
 
-TEXT_COLUMNS = ("deal", "section", "obligation", "obligor", "status", "computation")
+# option -> filter name
+DATE_OPTIONS = {"start": "--from", "end": "--to", "as_of": "--as-of"}
+OTHER_OPTIONS = {"deal": "--deal", "party": "--party", "status": "--status", "model": "--model", "user": "--user"}
 
 
 class Command(BaseCommand):
     help = "Write a report as CSV to standard output."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", choices=["deadlines"], help="Which report.")
-        parser.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD",
-                            help="First due date to include.")
-        parser.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD",
-                            help="Last due date to include.")
+        parser.add_argument("name", choices=[report.name for report in all_reports()], help="Which report.")
+        parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="First day to include.")
+        parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="Last day to include.")
         parser.add_argument("--deal", type=int, metavar="ID", help="Only this deal (its id).")
+        parser.add_argument("--party", type=int, metavar="ID", help="Only this party (its id).")
+        parser.add_argument("--status", help="Only rows with this status (see the report's page for the choices).")
+        parser.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
+                            help="The report as it stood at the end of this day.")
+        parser.add_argument("--model", help="history: only changes to this model, e.g. obligations.occurrence.")
+        parser.add_argument("--user", type=int, metavar="ID", help="history: only changes made by this user (id).")
+        parser.add_argument("--bom", action="store_true",
+                            help="Start with a byte order mark, for spreadsheets that need one to read UTF-8.")
 
-    def handle(self, *args, name: str, start: str, end: str, deal: int | None, **options):
-        start_date = parse_date_option(start, "--from")
-        end_date = parse_date_option(end, "--to")
-        if end_date < start_date:
-            raise CommandError(f"--to ({end_date}) is before --from ({start_date})")
-        if deal is not None and not Deal.objects.filter(pk=deal).exists():
-            raise CommandError(f"No deal with id {deal}. {self.deal_list()}")
+    def handle(self, *args, name: str, bom: bool, **options):
+        report = get_report(name)
+        filters = report.filterset_class.base_filters
+        data = {}
+        for key, option in {**DATE_OPTIONS, **OTHER_OPTIONS}.items():
+            value = options.get(key)
+            if value is None:
+                continue
+            if key not in filters:
+                raise CommandError(f"The {name} report cannot be filtered by {option}.")
+            data[key] = parse_date_option(value, option) if key in DATE_OPTIONS else value
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise CommandError(f"--to ({data['end']}) is before --from ({data['start']})")
+        if "deal" in data and not Deal.objects.filter(pk=data["deal"]).exists():
+            raise CommandError(f"No deal with id {data['deal']}. {self.deal_list()}")
+        if "party" in data and not Party.objects.filter(pk=data["party"]).exists():
+            raise CommandError(f"No party with id {data['party']}.")
+        if "status" in data:
+            choices = [value for value, _ in filters["status"].extra["choices"]]
+            if data["status"] not in choices:
+                raise CommandError(f"--status must be one of {', '.join(choices)}; not {data['status']!r}.")
+        if "model" in data:
+            choices = [value for value, _ in filters["model"].extra["choices"]()]
+            if data["model"] not in choices:
+                raise CommandError(f"--model must be one of {', '.join(choices)}; not {data['model']!r}.")
 
-        writer = csv.DictWriter(self.stdout, fieldnames=DEADLINE_COLUMNS)
-        writer.writeheader()
-        for row in deadline_report_rows(start=start_date, end=end_date, deal=deal):
-            writer.writerow({**row, **{column: spreadsheet_safe(row[column]) for column in TEXT_COLUMNS}})
+        filterset = report.filterset(data)
+        if not filterset.is_valid():
+            raise CommandError(filter_errors(filterset))
+        for line in csv_lines(report, filterset, bom=bom):
+            self.stdout.write(line, ending="")
 
     @staticmethod
     def deal_list(limit: int = 20) -> str:

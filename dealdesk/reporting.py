@@ -1,0 +1,587 @@
+"""The auditors' reports: one definition per report serves its web page, its CSV button and `export_report`.
+
+A report says which columns it has, which filters it takes (a django-filter
+FilterSet) and how to produce its rows, as plain dicts of Python values. The
+web page shows them in a django-tables2 table, sorted and paginated in the
+database where the rows come from one query; the CSV button and the command
+stream the same rows through `csv_lines`, so a download is exactly the screen's
+rows on all pages. Every report takes `as_of`: its rows as they stood at the end
+of that day in the desk's time zone, read from the audit trail.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import django_filters
+import django_tables2 as tables
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.module_loading import autodiscover_modules
+from django_tables2.data import TableData
+from simple_history.models import registered_models
+
+from dealdesk.csvsafe import csv_cell
+from dealdesk.models import Deal
+from dealdesk.roles import VIEW_REPORTS
+
+CHUNK_SIZE = 500
+
+# --------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------
+
+_REGISTRY: dict[str, Report] = {}
+_discovered = False
+
+
+def register(report_class: type[Report]) -> type[Report]:
+    _REGISTRY[report_class.name] = report_class()
+    return report_class
+
+
+def all_reports() -> list[Report]:
+    # Like the admin: each app's reports.py registers its reports when imported.
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("reports")
+        _discovered = True
+    return sorted(_REGISTRY.values(), key=lambda report: report.position)
+
+
+def get_report(name: str) -> Report | None:
+    all_reports()
+    return _REGISTRY.get(name)
+
+
+# --------------------------------------------------------------------------
+# Filters and the moment a report looks at
+# --------------------------------------------------------------------------
+
+
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """The first instant after `day` in the desk's time zone: an as-of snapshot includes all of that day."""
+    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min,
+                                     tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def as_of_records(model: type[models.Model], as_of: datetime.date) -> models.QuerySet:
+    """The model's rows as they stood at the end of `as_of`: the last historical record of each, deletions dropped."""
+    return (
+        model.history.filter(history_date__lt=end_of_day(as_of))
+        .latest_of_each()
+        .exclude(history_type="-")
+    )
+
+
+class ReportForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise forms.ValidationError(f"The end date ({end}) is before the start date ({start}).")
+        return data
+
+
+def date_filter(label: str, help_text: str = "") -> django_filters.DateFilter:
+    # Applied by the report itself (they mean different fields in different reports).
+    return django_filters.DateFilter(label=label, method="applied_by_report", help_text=help_text,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    as_of = date_filter("As of", "Show the report as it stood at the end of this day.")
+
+    class Meta:
+        form = ReportForm
+
+    def applied_by_report(self, queryset, name, value):
+        return queryset
+
+    @property
+    def options(self) -> dict:
+        return self.form.cleaned_data
+
+    @property
+    def as_of_day(self) -> datetime.date | None:
+        return self.options.get("as_of")
+
+    @cached_property
+    def today(self) -> datetime.date:
+        """The day "overdue" and "due soon" are reckoned from: the as-of day, else today."""
+        return self.as_of_day or timezone.localdate()
+
+
+def deal_filter(field_name: str = "deal") -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(field_name=field_name, queryset=Deal.objects.order_by("title"),
+                                            label="Deal")
+
+
+# --------------------------------------------------------------------------
+# Reports
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str
+    header: str
+    # Database fields a sort on this column uses; None: the key itself; (): not sortable.
+    order_by: tuple[str, ...] | None = None
+    csv: bool = True  # False: shown on screen only
+
+    @property
+    def sortable(self) -> bool:
+        return self.order_by != ()
+
+
+class Report:
+    name = ""
+    title = ""
+    description = ""
+    position = 100
+    filterset_class: type[ReportFilterSet] = ReportFilterSet
+    columns: tuple[Col, ...] = ()
+    per_page = 50
+
+    def filterset(self, data) -> ReportFilterSet:
+        # The queryset is chosen by the report (today's rows or the audit trail), not by the FilterSet.
+        return self.filterset_class(data if data is not None else {}, queryset=Deal.objects.none())
+
+    @property
+    def csv_columns(self) -> tuple[Col, ...]:
+        return tuple(col for col in self.columns if col.csv)
+
+    def column(self, key: str) -> Col | None:
+        return next((col for col in self.columns if col.key == key), None)
+
+    def clean_order(self, order: Iterable[str]) -> tuple[str, ...]:
+        """Keep only sorts on sortable columns ("-due_date" sorts descending)."""
+        kept = []
+        for alias in order:
+            col = self.column(alias.lstrip("-"))
+            if col is not None and col.sortable:
+                kept.append(alias)
+        return tuple(kept)
+
+    def rows(self, filterset: ReportFilterSet, order: Sequence[str] = ()) -> Iterator[dict]:
+        raise NotImplementedError
+
+    def count(self, filterset: ReportFilterSet) -> int:
+        raise NotImplementedError
+
+    def page(self, filterset: ReportFilterSet, order: Sequence[str], start: int, stop: int) -> list[dict]:
+        raise NotImplementedError
+
+
+def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(iterable)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+class QuerysetReport(Report):
+    """Rows that come one per database row: sorted, counted and sliced in the database, streamed with .iterator()."""
+
+    default_ordering: tuple[str, ...] = ()
+
+    def queryset(self, filterset: ReportFilterSet) -> models.QuerySet:
+        raise NotImplementedError
+
+    def make_rows(self, objects: list, filterset: ReportFilterSet) -> list[dict]:
+        return [self.row(obj, filterset) for obj in objects]
+
+    def row(self, obj, filterset: ReportFilterSet) -> dict:
+        raise NotImplementedError
+
+    def ordering(self, order: Sequence[str]) -> list[str]:
+        fields = []
+        for alias in self.clean_order(order):
+            descending = alias.startswith("-")
+            col = self.column(alias.lstrip("-"))
+            for field in col.order_by or (col.key,):
+                if descending:
+                    field = field[1:] if field.startswith("-") else "-" + field
+                fields.append(field)
+        # The default order, then the id, breaks ties: pages never overlap, a CSV matches the screen.
+        return [*fields, *self.default_ordering, "id"]
+
+    def ordered(self, filterset: ReportFilterSet, order: Sequence[str]) -> models.QuerySet:
+        return self.queryset(filterset).order_by(*self.ordering(order))
+
+    def rows(self, filterset, order=()):
+        objects = self.ordered(filterset, order).iterator(chunk_size=CHUNK_SIZE)
+        for chunk in _chunks(objects, CHUNK_SIZE):
+            yield from self.make_rows(chunk, filterset)
+
+    def count(self, filterset):
+        return self.queryset(filterset).count()
+
+    def page(self, filterset, order, start, stop):
+        return self.make_rows(list(self.ordered(filterset, order)[start:stop]), filterset)
+
+
+def _sort_key(value):
+    # Blanks last; text without regard to case.
+    if value is None or value == "":
+        return (1, "")
+    if isinstance(value, str):
+        return (0, value.casefold())
+    return (0, value)
+
+
+class ListReport(Report):
+    """Reports of a few hundred rows at most (a register, a directory): built whole and sorted in Python."""
+
+    def records(self, filterset: ReportFilterSet) -> list[dict]:
+        raise NotImplementedError
+
+    def sorted_records(self, filterset, order) -> list[dict]:
+        records = self.records(filterset)
+        for alias in reversed(self.clean_order(order)):
+            key = alias.lstrip("-")
+            records.sort(key=lambda record: _sort_key(record.get(key)), reverse=alias.startswith("-"))
+        return records
+
+    def rows(self, filterset, order=()):
+        yield from self.sorted_records(filterset, order)
+
+    def count(self, filterset):
+        return len(self.records(filterset))
+
+    def page(self, filterset, order, start, stop):
+        return self.sorted_records(filterset, order)[start:stop]
+
+
+# --------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file that hands back what is written, so csv.writer can produce one line at a time."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(report: Report, filterset: ReportFilterSet, order: Sequence[str] = (), *, bom: bool = False
+              ) -> Iterator[str]:
+    """The report as CSV, one line at a time: memory stays flat however many rows there are."""
+    writer = csv.writer(_Echo())
+    columns = report.csv_columns
+    if bom:
+        yield "\ufeff"
+    yield writer.writerow([col.key for col in columns])
+    for row in report.rows(filterset, order):
+        yield writer.writerow([csv_cell(row.get(col.key)) for col in columns])
+
+
+def csv_filename(report: Report) -> str:
+    return f"dealdesk-{report.name}-{timezone.localdate().isoformat()}.csv"
+
+
+# --------------------------------------------------------------------------
+# Web pages
+# --------------------------------------------------------------------------
+
+
+class ReportData(TableData):
+    """Lets django-tables2 page and sort a report without loading all of its rows."""
+
+    def __init__(self, report: Report, filterset: ReportFilterSet):
+        super().__init__(data=None)
+        self.report = report
+        self.filterset = filterset
+        self.order: tuple[str, ...] = ()
+        self._length: int | None = None
+
+    def order_by(self, aliases):
+        self.order = tuple(str(alias) for alias in aliases)
+
+    def __len__(self):
+        if self._length is None:
+            self._length = self.report.count(self.filterset)
+        return self._length
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            start = key.start or 0
+            stop = key.stop if key.stop is not None else len(self)
+            return self.report.page(self.filterset, self.order, start, stop)
+        return self.report.page(self.filterset, self.order, key, key + 1)[0]
+
+    def __iter__(self):
+        return self.report.rows(self.filterset, self.order)
+
+    @property
+    def verbose_name_plural(self):
+        return "rows"
+
+
+class ReportColumn(tables.Column):
+    def render(self, value):
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, Decimal):
+            return f"{value:,f}"
+        if isinstance(value, int):
+            return f"{value:,}"
+        if isinstance(value, datetime.datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+
+def table_class(report: Report) -> type[tables.Table]:
+    attrs = {
+        col.key: ReportColumn(verbose_name=col.header, accessor=col.key, orderable=col.sortable)
+        for col in report.columns
+    }
+    attrs["Meta"] = type("Meta", (), {
+        "template_name": "django_tables2/table.html",
+        "attrs": {"class": "report", "id": "result_list"},
+        "empty_text": "Nothing matches these filters.",
+        "sequence": [col.key for col in report.columns],
+    })
+    return type(f"{report.name.title()}Table", (tables.Table,), attrs)
+
+
+def _query_without(request, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+@login_required
+@permission_required(VIEW_REPORTS, raise_exception=True)
+def report_index(request):
+    return render(request, "reports/index.html", {"reports": all_reports(), "title": "Reports"})
+
+
+@login_required
+@permission_required(VIEW_REPORTS, raise_exception=True)
+def report_page(request, name: str):
+    report = get_report(name)
+    if report is None:
+        raise Http404(f"There is no report called {name!r}.")
+    filterset = report.filterset(request.GET)
+    table = None
+    if filterset.is_valid():
+        table = table_class(report)(ReportData(report, filterset))
+        tables.RequestConfig(request, paginate={"per_page": report.per_page}).configure(table)
+    return render(request, "reports/report.html", {
+        "report": report,
+        "reports": all_reports(),
+        "filter": filterset,
+        "table": table,
+        "title": report.title,
+        "csv_query": _query_without(request, "page"),
+    })
+
+
+@login_required
+@permission_required(VIEW_REPORTS, raise_exception=True)
+def report_csv(request, name: str):
+    report = get_report(name)
+    if report is None:
+        raise Http404(f"There is no report called {name!r}.")
+    filterset = report.filterset(request.GET)
+    if not filterset.is_valid():
+        return HttpResponse(filter_errors(filterset), status=400, content_type="text/plain; charset=utf-8")
+    order = report.clean_order(request.GET.get("sort", "").split(","))
+    response = StreamingHttpResponse(
+        csv_lines(report, filterset, order, bom=request.GET.get("bom") == "1"),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{csv_filename(report)}"'
+    return response
+
+
+def filter_errors(filterset: ReportFilterSet) -> str:
+    """The form's complaints in one paragraph, naming the filter each is about."""
+    messages = []
+    for field, errors in filterset.form.errors.items():
+        label = "" if field == "__all__" else f"{filterset.form.fields[field].label}: "
+        messages += [f"{label}{error}" for error in errors]
+    return " ".join(messages)
+
+
+# --------------------------------------------------------------------------
+# The change history of every audited model
+# --------------------------------------------------------------------------
+
+# The symbol goes last: a cell starting with + or - would be neutralised as a would-be formula.
+CHANGE_TYPES = {"+": "created (+)", "~": "changed (~)", "-": "deleted (-)"}
+
+
+def audited_models() -> dict[str, type[models.Model]]:
+    """label ("obligations.occurrence") -> model, for every model with a change history (not the m2m tables)."""
+    found = {}
+    for model in registered_models.values():
+        if hasattr(model, "history") and model._meta.app_label in ("dealdesk", "parties", "instruments",
+                                                                    "obligations"):
+            found[model._meta.label_lower] = model
+    return dict(sorted(found.items(), key=lambda item: item[1]._meta.verbose_name.lower()))
+
+
+def deal_path(model: type[models.Model], depth: int = 3) -> str | None:
+    """The lookup from a model to its deal ("rule__obligation__deal"), or None when it has none (a party)."""
+    if model is Deal:
+        return "id"
+    for field in model._meta.get_fields():
+        if isinstance(field, models.ForeignKey) and field.related_model is Deal:
+            return field.name
+    if depth > 1:
+        for field in model._meta.get_fields():
+            if isinstance(field, models.ForeignKey) and not field.null and field.related_model is not model:
+                rest = deal_path(field.related_model, depth - 1)
+                if rest:
+                    return f"{field.name}__{'deal' if rest == 'id' else rest}"
+    return None
+
+
+def model_choices() -> list[tuple[str, str]]:
+    return [(label, model._meta.verbose_name.capitalize()) for label, model in audited_models().items()]
+
+
+class HistoryFilterSet(ReportFilterSet):
+    start = date_filter("Changed from")
+    end = date_filter("Changed to")
+    model = django_filters.ChoiceFilter(choices=model_choices, label="Model", method="applied_by_report")
+    deal = django_filters.ModelChoiceFilter(queryset=Deal.objects.order_by("title"), label="Deal",
+                                            method="applied_by_report")
+    user = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.order_by("username"), label="User",
+                                            method="applied_by_report")
+
+
+def _describe(value) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    return str(value)
+
+
+def _describe_m2m(model: type[models.Model], field_name: str, rows: list[dict]) -> str:
+    # simple-history gives the through-table rows ({"obligation": ..., "party": ...}): name the other side.
+    key = model._meta.get_field(field_name).m2m_reverse_field_name()
+    return ", ".join(str(row[key]) for row in rows) or "(none)"
+
+
+def _changes(record, previous) -> str:
+    model = record.instance_type
+    m2m = {field.name for field in record._history_m2m_fields}
+    described = []
+    for change in record.diff_against(previous, foreign_keys_are_objs=True).changes:
+        if change.field in m2m:
+            old, new = (_describe_m2m(model, change.field, value) for value in (change.old, change.new))
+        else:
+            old, new = _describe(change.old), _describe(change.new)
+        described.append(f"{change.field}: {old} → {new}")
+    return "; ".join(described)
+
+
+def _object_label(record) -> str:
+    try:
+        return str(record.instance)
+    except ObjectDoesNotExist:  # its deal or rule is gone: the id still identifies it
+        return f"#{record.id}"
+
+
+@register
+class HistoryReport(QuerysetReport):
+    name = "history"
+    title = "Change history"
+    description = "Every change to every record: when, by whom, and each field's old and new value."
+    position = 70
+    filterset_class = HistoryFilterSet
+    columns = (
+        Col("when", "When", ("history_date",)),
+        Col("user", "Who", ("user",)),
+        Col("model", "Model", ("model",)),
+        Col("object", "Object", ()),
+        Col("change", "Change", ("history_type",)),
+        Col("changes", "Old → new", ()),
+    )
+    default_ordering = ("-history_date",)
+
+    def _history_querysets(self, filterset):
+        options = filterset.options
+        label = options.get("model")
+        models_ = audited_models()
+        for model_label, model in models_.items():
+            if label and model_label != label:
+                continue
+            history = model.history.all()
+            if options.get("deal"):
+                path = deal_path(model)
+                if path is None:
+                    continue
+                history = history.filter(**{path: options["deal"].pk})
+            if options.get("user"):
+                history = history.filter(history_user=options["user"])
+            if options.get("start"):
+                history = history.filter(history_date__gte=end_of_day(options["start"] - datetime.timedelta(days=1)))
+            if options.get("end"):
+                history = history.filter(history_date__lt=end_of_day(options["end"]))
+            if filterset.as_of_day:
+                history = history.filter(history_date__lt=end_of_day(filterset.as_of_day))
+            yield model_label, history
+
+    def queryset(self, filterset):
+        # One UNION ALL over every history table, so the database sorts and pages across models.
+        parts = [
+            history.order_by().annotate(model=models.Value(label, output_field=models.CharField()),
+                                        user=models.F("history_user__username"))
+            .values("history_id", "history_date", "history_type", "user", "model", "id")
+            for label, history in self._history_querysets(filterset)
+        ]
+        if not parts:
+            return Deal.history.none().values("history_id")
+        return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+    def ordering(self, order):
+        # A union sorts by its selected columns only.
+        fields = super().ordering(order)
+        return [field for field in fields if field.lstrip("-") in
+                {"history_date", "history_type", "user", "model", "id"}] + ["history_id"]
+
+    def count(self, filterset):
+        return sum(history.count() for _, history in self._history_querysets(filterset))
+
+    def make_rows(self, objects, filterset):
+        models_ = audited_models()
+        records = {}
+        for label, group in itertools.groupby(sorted(objects, key=lambda o: o["model"]), key=lambda o: o["model"]):
+            history_model = models_[label].history.model
+            for record in history_model.objects.filter(history_id__in=[o["history_id"] for o in group]):
+                records[(label, record.history_id)] = record
+        rows = []
+        for obj in objects:
+            record = records[(obj["model"], obj["history_id"])]
+            changes = ""
+            if record.history_type == "~" and (previous := record.prev_record) is not None:
+                changes = _changes(record, previous)
+            rows.append({
+                "when": record.history_date,
+                "user": obj["user"] or "",
+                "model": models_[obj["model"]]._meta.verbose_name.capitalize(),
+                "object": _object_label(record),
+                "change": CHANGE_TYPES.get(record.history_type, record.history_type),
+                "changes": changes,
+            })
+        return rows
