@@ -22,6 +22,7 @@ import django_filters
 import django_tables2 as tables
 from django import forms
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ObjectDoesNotExist
@@ -371,7 +372,9 @@ def _query_without(request, *names: str) -> str:
 @login_required
 @permission_required(VIEW_REPORTS, raise_exception=True)
 def report_index(request):
-    return render(request, "reports/index.html", {"reports": all_reports(), "title": "Reports"})
+    return render(request, "reports/index.html", {
+        **admin.site.each_context(request), "reports": all_reports(), "title": "Reports",
+    })
 
 
 @login_required
@@ -386,6 +389,8 @@ def report_page(request, name: str):
         table = table_class(report)(ReportData(report, filterset))
         tables.RequestConfig(request, paginate={"per_page": report.per_page}).configure(table)
     return render(request, "reports/report.html", {
+        # The admin's frame (site header, user tools), so the reports read as part of the desk.
+        **admin.site.each_context(request),
         "report": report,
         "reports": all_reports(),
         "filter": filterset,

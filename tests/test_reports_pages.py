@@ -265,3 +265,10 @@ def test_a_bad_filter_is_explained_and_shows_no_rows(auditor):
     assert response.status_code == 200
     assert "The end date (2005-06-01) is before the start date (2005-08-31)." in response.content.decode()
     assert b'id="result_list"' not in response.content
+
+
+def test_report_pages_carry_the_desk_s_own_header_not_django_s(auditor):
+    for path in ["/reports/", "/reports/deadlines/"]:
+        page = auditor.get(path).content.decode()
+        assert '<div id="site-name"><a href="/admin/">dealdesk</a></div>' in page
+        assert "Django administration" not in page
