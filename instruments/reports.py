@@ -9,7 +9,7 @@ import django_filters
 from dealdesk.models import Deal
 from dealdesk.reporting import Col, ListReport, ReportFilterSet, as_of_records, register
 from instruments.models import ConvertibleNote, ReserveCovenant, ShareClass, ShareReservation, Warrant
-from instruments.services import ReserveTest, reserve_test
+from instruments.services import ReserveTest, reserve_test, reserve_test_from
 from parties.models import Party
 
 
@@ -33,18 +33,6 @@ class Register:
 
 def _name(party: Party | None) -> str:
     return party.legal_name if party else ""
-
-
-def _reserve_test_from(covenant: ReserveCovenant | None, notes, warrants, reservations) -> ReserveTest | None:
-    # instruments.services.reserve_test reads today's rows; this is the same test on a past day's rows.
-    if covenant is None:
-        return None
-    missing = [f"{note.name} has no conversion price" for note in notes
-               if note.shares_issuable_on_conversion is None]
-    conversion_shares = None if missing else sum(note.shares_issuable_on_conversion for note in notes)
-    reserved = next((r.shares for r in reservations if r.share_class_id == covenant.share_class_id
-                     and r.purpose == ShareReservation.Purpose.DEAL_SECURITIES), 0)
-    return ReserveTest(covenant, conversion_shares, sum(w.shares for w in warrants), reserved, missing)
 
 
 @register
@@ -171,8 +159,9 @@ class InstrumentsReport(ListReport):
             if register_ is None or covenant.share_class_id not in share_classes:
                 continue
             covenant.share_class = share_classes[covenant.share_class_id]
-            register_.reserve = _reserve_test_from(
-                covenant, register_.notes, register_.warrants, reservations[covenant.share_class_id])
+            register_.reserve = reserve_test_from(
+                covenant=covenant, notes=register_.notes, warrants=register_.warrants,
+                reservations=reservations[covenant.share_class_id])
         for register_ in registers.values():  # the order the live register has (the models' Meta.ordering)
             register_.share_classes.sort(key=lambda item: (item.kind, item.name))
             register_.notes.sort(key=lambda item: item.name)

@@ -50,26 +50,24 @@ class ReserveTest:
         )
 
 
+def reserve_test_from(*, covenant: ReserveCovenant | None, notes, warrants, reservations) -> ReserveTest | None:
+    """The reserve test on given rows: today's (reserve_test) or a past day's, from the history."""
+    if covenant is None:
+        return None
+    missing = [f"{note.name} has no conversion price" for note in notes
+               if note.shares_issuable_on_conversion is None]
+    conversion_shares = None if missing else sum(note.shares_issuable_on_conversion for note in notes)
+    reserved = next((r.shares for r in reservations if r.share_class_id == covenant.share_class_id
+                     and r.purpose == ShareReservation.Purpose.DEAL_SECURITIES), 0)
+    return ReserveTest(covenant, conversion_shares, sum(w.shares for w in warrants), reserved, missing)
+
+
 def reserve_test(*, deal: Deal) -> ReserveTest | None:
     """Run the deal's reserve covenant against its notes, warrants and reservations."""
     covenant = ReserveCovenant.objects.filter(deal=deal).select_related("share_class").first()
-    if covenant is None:
-        return None
-    missing: list[str] = []
-    conversion_shares: int | None = 0
-    for note in deal.convertible_notes.all():
-        if note.shares_issuable_on_conversion is not None:
-            conversion_shares += note.shares_issuable_on_conversion
-        else:
-            missing.append(f"{note.name} has no conversion price")
-    if missing:
-        conversion_shares = None
-    warrant_shares = sum(w.shares for w in deal.warrants.all())
-    reserved = (
-        ShareReservation.objects.filter(
-            share_class=covenant.share_class, purpose=ShareReservation.Purpose.DEAL_SECURITIES
-        ).values_list("shares", flat=True).first()
-        or 0
+    return reserve_test_from(
+        covenant=covenant,
+        notes=list(deal.convertible_notes.all()),
+        warrants=list(deal.warrants.all()),
+        reservations=list(covenant.share_class.reservations.all()) if covenant else [],
     )
-    return ReserveTest(covenant, conversion_shares, warrant_shares, reserved, missing)
-
