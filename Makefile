@@ -24,5 +24,7 @@ run: install
 	$(PY) manage.py install_schedule
 	$(PY) manage.py rundesk 127.0.0.1:$${PORT:-8000}
 
+# The import contract (pyproject.toml) first: a lower layer importing a higher one fails the run.
 test: install
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)

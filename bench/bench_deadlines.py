@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from obligations import deadlines  # noqa: E402
+from reckoning import deadlines  # noqa: E402
 
 SPEC = deadlines.RuleSpec(
     kind=deadlines.RuleKind.RECURRING,

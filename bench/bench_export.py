@@ -38,7 +38,7 @@ def setup(database_url: str | None) -> None:
 
 
 def fill(rows: int) -> None:
-    from dealdesk.models import Deal
+    from deals.models import Deal
     from obligations.models import DeadlineRule, Obligation, Occurrence
     from parties.models import Party
 
@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     setup(args.database_url)
-    from dealdesk.reporting import csv_lines, get_report
+    from deals.reporting import csv_lines, get_report
 
     report = get_report("deadlines")
     print(f"{'rows':>7} | {'streamed: time':>14} | {'peak':>9} | {'held in a list: peak':>20}")

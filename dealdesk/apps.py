@@ -1,18 +1,22 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
-def _install_roles(sender, **kwargs) -> None:
-    # Every app's permissions exist once the last domain app has migrated.
-    if sender.name == "obligations":
+def _install_roles(sender: AppConfig, **kwargs) -> None:
+    # post_migrate comes once per app with models; every app's permissions exist after the last one.
+    last_app = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+    if sender is last_app:
         from dealdesk.roles import roles_install
 
         roles_install()
 
 
-class DealdeskConfig(AppConfig):
+class DeskConfig(AppConfig):
+    """The project wiring as an app: its management commands (rundesk, load_sample_deals, roles)."""
+
     name = "dealdesk"
-    verbose_name = "Deals"
+    label = "desk"
+    verbose_name = "dealdesk"
 
     def ready(self) -> None:
         post_migrate.connect(_install_roles, dispatch_uid="dealdesk_install_roles")

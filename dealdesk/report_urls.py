@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dealdesk import reporting
+from deals import reporting
 
 app_name = "reports"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
+
 DOMAIN_APPS = ["dealdesk", "parties", "instruments", "obligations"]
 DEAL_ADMINISTRATORS = "Deal administrators"
 FINANCE = "Finance"
 AUDITORS = "Auditors"
-VIEW_REPORTS = "dealdesk.view_reports"
 
 
 def _permissions(query: Q) -> list[Permission]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db import models, transaction
 
-from dealdesk.models import Deal, DealEvent, RelatedAgreement
+from deals.models import Deal, DealEvent, RelatedAgreement
 from instruments.models import (
     ConvertibleNote,
     EquityLine,

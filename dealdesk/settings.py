@@ -32,10 +32,13 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
-    "dealdesk",
+    # The desk's own apps, lowest layer first (docs/architecture.md).
+    "deals",
     "parties",
     "instruments",
     "obligations",
+    # The project wiring: run command, sample deals, roles.
+    "dealdesk",
 ]
 
 MIDDLEWARE = [

@@ -6,8 +6,8 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 
-from dealdesk.admin import ConstraintMessageFormSet, DealInline, HistoryAdmin, limit_choices_to_deal
-from dealdesk.models import DealEvent
+from deals.admin import ConstraintMessageFormSet, DealAdmin, DealInline, HistoryAdmin, limit_choices_to_deal
+from deals.models import Deal, DealEvent
 from instruments.models import (
     ConvertibleNote,
     Draw,
@@ -18,6 +18,7 @@ from instruments.models import (
     Tranche,
     Warrant,
 )
+from instruments.services import reserve_test
 
 
 class DrawFormSet(ConstraintMessageFormSet):
@@ -152,7 +153,7 @@ class ReserveCovenantAdmin(HistoryAdmin):
     list_select_related = ["deal", "share_class__issuer"]
 
 
-# Inlines for the deal workspace (assembled in obligations/admin.py).
+# The instruments' part of the deal workspace.
 # Selects pointing at other rows of the deal offer only this deal's rows.
 
 
@@ -209,3 +210,18 @@ class ReserveCovenantInline(DealInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         return limit_choices_to_deal(formset, "share_class", ShareClass.objects.select_related("issuer"), obj)
+
+
+@admin.display(description="share reserve (SPA s.4(h))")
+def deal_reserve_test(deal: Deal) -> str:
+    if deal.pk is None:
+        return "-"
+    test = reserve_test(deal=deal)
+    return "No reserve covenant recorded." if test is None else test.summary()
+
+
+DealAdmin.add_to_workspace(
+    inlines=[ShareClassInline, ConvertibleNoteInline, WarrantInline, EquityLineInline, TrancheInline,
+             ReserveCovenantInline],
+    facts=[deal_reserve_test],
+)

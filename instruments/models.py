@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from dealdesk.models import Deal, DealEvent
+from deals.models import Deal, DealEvent
 from parties.models import Party
 
 CENT = Decimal("0.01")

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import django_filters
 
-from dealdesk.models import Deal
-from dealdesk.reporting import Col, ListReport, ReportFilterSet, as_of_records, register
+from deals.models import Deal
+from deals.reporting import Col, ListReport, ReportFilterSet, as_of_records, register
 from instruments.models import ConvertibleNote, ReserveCovenant, ShareClass, ShareReservation, Warrant
 from instruments.services import ReserveTest, reserve_test, reserve_test_from
 from parties.models import Party

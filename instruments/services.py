@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING
 
-from dealdesk.models import Deal
+from deals.models import Deal
 from instruments.models import ReserveCovenant, ShareReservation
 
 

@@ -1,8 +1,4 @@
-"""Screens for obligations, their deadline rules and due dates, and the deal workspace.
-
-The Deal admin is registered here: its page shows parties, instruments and
-obligations, and obligations is the one app allowed to import all the others.
-"""
+"""Screens for obligations, their deadline rules, due dates and reminders, and their part of the deal workspace."""
 from __future__ import annotations
 
 import datetime
@@ -17,23 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from dealdesk.admin import ConstraintMessageFormSet, DealAdmin, HistoryAdmin
-from dealdesk.models import Deal, DealEvent
-from instruments.admin import (
-    ConvertibleNoteInline,
-    EquityLineInline,
-    ReserveCovenantInline,
-    ShareClassInline,
-    TrancheInline,
-    WarrantInline,
-)
-from instruments.services import reserve_test
+from deals.admin import ConstraintMessageFormSet, DealAdmin, HistoryAdmin
+from deals.models import Deal, DealEvent
 from obligations import services
 from obligations.calendar import calendar_feed_revoke
 from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder
 from obligations.reminders import reminders_retry
 from obligations.tasks import send_pending_reminders
-from parties.admin import DealPartyInline, NoticeMethodInline
 
 OPEN = Occurrence.Status.OPEN
 
@@ -388,48 +374,29 @@ class ObligationInline(admin.TabularInline):
         return standing_of(obligation.next_due)
 
 
-@admin.register(Deal)
-class DealWorkspaceAdmin(DealAdmin):
-    list_display = [*DealAdmin.list_display, "next_due_date", "overdue_count"]
-    readonly_fields = ["reserve_test_summary", "next_due_date", "overdue_count"]
-    fieldsets = [
-        *DealAdmin.fieldsets,
-        ("Where it stands", {"fields": ["next_due_date", "overdue_count", "reserve_test_summary"]}),
-    ]
-    inlines = [
-        *DealAdmin.inlines,
-        DealPartyInline,
-        NoticeMethodInline,
-        ShareClassInline,
-        ConvertibleNoteInline,
-        WarrantInline,
-        EquityLineInline,
-        TrancheInline,
-        ReserveCovenantInline,
-        ObligationInline,
-    ]
+def with_deal_standing(deals):
+    """Each deal's earliest open due date and its count of overdue ones, for the deal list."""
+    occurrences = "obligations__rules__occurrences"
+    overdue = Q(**{f"{occurrences}__status": OPEN, f"{occurrences}__due_date__lt": timezone.localdate()})
+    return with_next_due(deals, prefix="obligations__").annotate(overdue=Count(occurrences, filter=overdue))
 
-    def get_queryset(self, request):
-        occurrences = "obligations__rules__occurrences"
-        overdue = Q(**{f"{occurrences}__status": OPEN, f"{occurrences}__due_date__lt": timezone.localdate()})
-        return with_next_due(super().get_queryset(request), prefix="obligations__").annotate(
-            overdue=Count(occurrences, filter=overdue),
-        )
 
-    @admin.display(description="next due date", ordering="next_due")
-    def next_due_date(self, deal: Deal) -> datetime.date | None:
-        return getattr(deal, "next_due", None)
+@admin.display(description="next due date", ordering="next_due")
+def deal_next_due_date(deal: Deal) -> datetime.date | None:
+    return getattr(deal, "next_due", None)
 
-    @admin.display(description="overdue", ordering="overdue")
-    def overdue_count(self, deal: Deal) -> int:
-        return getattr(deal, "overdue", 0)
 
-    @admin.display(description="share reserve (SPA s.4(h))")
-    def reserve_test_summary(self, deal: Deal) -> str:
-        if deal.pk is None:
-            return "-"
-        test = reserve_test(deal=deal)
-        return "No reserve covenant recorded." if test is None else test.summary()
+@admin.display(description="overdue", ordering="overdue")
+def deal_overdue_count(deal: Deal) -> int:
+    return getattr(deal, "overdue", 0)
+
+
+DealAdmin.add_to_workspace(
+    inlines=[ObligationInline],
+    columns=[deal_next_due_date, deal_overdue_count],
+    facts=[deal_next_due_date, deal_overdue_count],
+    annotate=with_deal_standing,
+)
 
 
 @admin.register(CalendarFeed)

@@ -12,8 +12,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from dealdesk.models import Deal, DealEvent, validate_day_list
-from obligations import deadlines, penalties
+from deals.models import Deal, DealEvent, validate_day_list
+from reckoning import deadlines, penalties
 from parties.models import Party
 
 
@@ -107,7 +107,7 @@ class Obligation(models.Model):
 
 
 class DeadlineRule(models.Model):
-    """How an obligation's due dates are computed (see obligations.deadlines)."""
+    """How an obligation's due dates are computed (see reckoning.deadlines)."""
 
     class Kind(models.TextChoices):
         FIXED_DATE = "fixed_date", "On a fixed date"

@@ -15,10 +15,10 @@ from django.db.models import F, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from dealdesk import emails
-from dealdesk.models import Deal, parse_day_list, parse_email_list
+from obligations import emails
+from deals.models import Deal, parse_day_list, parse_email_list
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
-from obligations.reminder_policy import ReminderPolicy
+from reckoning.reminder_policy import ReminderPolicy
 
 logger = logging.getLogger(__name__)
 

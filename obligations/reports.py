@@ -1,6 +1,6 @@
 """Reports over obligations: deadlines, compliance history, reminders, fees and penalties.
 
-Each is registered with dealdesk.reporting, which gives it a web page, a CSV
+Each is registered with deals.reporting, which gives it a web page, a CSV
 button and a name for `export_report`.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 
-from dealdesk.models import Deal
-from dealdesk.reporting import (
+from deals.models import Deal
+from deals.reporting import (
     Col,
     ListReport,
     QuerysetReport,

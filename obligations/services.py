@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from dealdesk.models import Deal
-from obligations import deadlines
+from deals.models import Deal
+from reckoning import deadlines
 from obligations.models import DeadlineRule, Occurrence
 from obligations.reminders import reminders_cancel
 

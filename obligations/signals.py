@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from dealdesk.models import Deal, DealEvent
+from deals.models import Deal, DealEvent
 from obligations import services
 from obligations.models import DeadlineRule
 from parties.models import Party

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dealdesk.admin import ConstraintMessageFormSet, DealInline, HistoryAdmin
+from deals.admin import ConstraintMessageFormSet, DealAdmin, DealInline, HistoryAdmin
 from parties.models import Address, DealParty, NoticeMethod, Party, Person
 
 
@@ -77,7 +77,7 @@ class NoticeMethodAdmin(HistoryAdmin):
     list_select_related = ["deal"]
 
 
-# Inlines for the deal workspace (assembled in obligations/admin.py).
+# The parties' part of the deal workspace.
 
 
 class DealPartyInline(DealInline):
@@ -93,3 +93,6 @@ class DealPartyInline(DealInline):
 class NoticeMethodInline(DealInline):
     model = NoticeMethod
     fields = ["method", "effective_when", "days_after_sending", "section"]
+
+
+DealAdmin.add_to_workspace(inlines=[DealPartyInline, NoticeMethodInline])

@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from dealdesk.models import Deal
+from deals.models import Deal
 
 
 class Party(models.Model):

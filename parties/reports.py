@@ -5,8 +5,8 @@ from collections import defaultdict
 
 import django_filters
 
-from dealdesk.models import Deal
-from dealdesk.reporting import Col, ListReport, ReportFilterSet, as_of_records, register
+from deals.models import Deal
+from deals.reporting import Col, ListReport, ReportFilterSet, as_of_records, register
 from parties.models import Address, DealParty, Party, Person
 
 ROLE_ORDER = {role: index for index, role in enumerate(DealParty.Role.values)}

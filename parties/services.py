@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from dealdesk.models import Deal
+from deals.models import Deal
 from parties.models import NoticeMethod
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import factory
 
-from dealdesk.models import Deal, DealEvent
+from deals.models import Deal, DealEvent
 from instruments.models import ConvertibleNote, EquityLine, ShareClass, Warrant
 from obligations.models import DeadlineRule, Obligation
 from parties.models import Address, DealParty, Party, Person

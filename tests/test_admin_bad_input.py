@@ -7,7 +7,7 @@ from django.forms import CheckboxInput
 from django.urls import reverse
 from django.utils.html import escape
 
-from dealdesk.models import Deal, DealEvent
+from deals.models import Deal, DealEvent
 from instruments.models import ConvertibleNote, Draw
 from obligations.models import DeadlineRule, Occurrence
 from parties.models import DealParty, Party, Person

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from dealdesk.models import Deal, RelatedAgreement
+from deals.models import Deal, RelatedAgreement
 from instruments.models import Draw, ReserveCovenant, ShareReservation, Tranche
 from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder
 from parties.models import DealParty, NoticeMethod
@@ -158,8 +158,8 @@ def test_deal_page_counts_overdue_due_dates_and_shows_the_next_one(admin_client,
     fields = {f.field["name"]: f.contents() for fieldset in response.context["adminform"]
               for line in fieldset for f in line if f.is_readonly}
     # Twelve month ends, 31 May 2005 to 30 Apr 2006, all long past; the first is due 5 business days later.
-    assert fields["overdue_count"] == "12"
-    assert fields["next_due_date"] == "2005-06-07"
+    assert fields["deal_overdue_count"] == "12"
+    assert fields["deal_next_due_date"] == "2005-06-07"
 
 
 def test_deal_page_without_covenant_says_so(admin_client):

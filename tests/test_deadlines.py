@@ -1,4 +1,4 @@
-"""Tests of obligations.deadlines: pure date arithmetic, no database.
+"""Tests of reckoning.deadlines: pure date arithmetic, no database.
 
 Every expected date below was checked against a printed calendar and against
 what the ``holidays`` library (XFED / XNYS) actually publishes.
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from obligations import deadlines
-from obligations.deadlines import (
+from reckoning import deadlines
+from reckoning.deadlines import (
     BusinessCalendar,
     CalendarName,
     DayCount,

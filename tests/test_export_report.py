@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from dealdesk.csvsafe import spreadsheet_safe
+from deals.csvsafe import spreadsheet_safe
 from obligations.models import Occurrence
 from obligations.reports import deadline_report_rows
 from tests.factories import DeadlineRuleFactory, DealFactory, ObligationFactory, PartyFactory

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from obligations.models import Obligation
-from obligations.penalties import annual_simple, monthly_prorated, months_elapsed
+from reckoning.penalties import annual_simple, monthly_prorated, months_elapsed
 from tests.factories import ConvertibleNoteFactory, ObligationFactory
 
 D = datetime.date

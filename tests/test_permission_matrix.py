@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from dealdesk.models import Deal
+from deals.models import Deal
 from dealdesk.roles import AUDITORS, DEAL_ADMINISTRATORS, FINANCE
 from instruments.models import ConvertibleNote
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder

@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from obligations.reminder_policy import ReminderPolicy
+from reckoning.reminder_policy import ReminderPolicy
 
 DUE = datetime.date(2026, 12, 7)  # SPA s.4(h) list for November 2026
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from dealdesk.celery import app
 from obligations.models import DeadlineRule, Reminder
-from dealdesk.models import Deal
+from deals.models import Deal
 from parties.models import Party, Person
 from tests.factories import DeadlineRuleFactory, DealFactory, ObligationFactory
 

@@ -8,7 +8,7 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from dealdesk.models import Deal
+from deals.models import Deal
 from obligations.models import Occurrence
 from tests.factories import ConvertibleNoteFactory, DeadlineRuleFactory, DealFactory, ObligationFactory, PartyFactory
 

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.db.models.signals import post_save
 
 from dealdesk import sample_deals
-from dealdesk.models import Deal, DealEvent
+from deals.models import Deal, DealEvent
 from instruments.models import ConvertibleNote, ShareClass, Tranche, Warrant
 from instruments.services import reserve_test
 from obligations import signals

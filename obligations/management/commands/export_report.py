@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dealdesk.models import Deal
-from dealdesk.reporting import all_reports, csv_lines, filter_errors, get_report
+from deals.models import Deal
+from deals.reporting import all_reports, csv_lines, filter_errors, get_report
 from obligations.management import parse_date_option
 from parties.models import Party
 

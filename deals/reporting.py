@@ -35,9 +35,8 @@ from django.utils.module_loading import autodiscover_modules
 from django_tables2.data import TableData
 from simple_history.models import registered_models
 
-from dealdesk.csvsafe import csv_cell
-from dealdesk.models import Deal
-from dealdesk.roles import VIEW_REPORTS
+from deals.csvsafe import csv_cell
+from deals.models import VIEW_REPORTS, Deal
 
 CHUNK_SIZE = 500
 
@@ -439,8 +438,7 @@ def audited_models() -> dict[str, type[models.Model]]:
     """label ("obligations.occurrence") -> model, for every model with a change history (not the m2m tables)."""
     found = {}
     for model in registered_models.values():
-        if hasattr(model, "history") and model._meta.app_label in ("dealdesk", "parties", "instruments",
-                                                                    "obligations"):
+        if hasattr(model, "history"):
             found[model._meta.label_lower] = model
     return dict(sorted(found.items(), key=lambda item: item[1]._meta.verbose_name.lower()))
 

@@ -1,19 +1,21 @@
-"""Screens for deals, their events and related agreements.
+"""Screens for deals, their events and related agreements, and the admin pieces every app shares.
 
 The Deal change page is the deal administrators' workspace: it shows the
-parties, instruments and obligations of the deal as inlines. Those models live
-in apps that import dealdesk, never the reverse, so this module only defines
-the base DealAdmin; obligations/admin.py (the one app allowed to import all
-others) adds the other apps' inlines and registers it.
+parties, instruments and obligations of the deal. Those live in the apps above
+this one, which this module may not import, so each of them adds its part of
+the workspace from its own admin.py (`DealAdmin.add_to_workspace`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
-from dealdesk.models import Deal, DealEvent, RelatedAgreement
+from deals.models import Deal, DealEvent, RelatedAgreement
 
 
 class ConstraintMessageFormSet(BaseInlineFormSet):
@@ -77,8 +79,9 @@ class RelatedAgreementInline(DealInline):
     fields = ["title", "dated_as_of", "description"]
 
 
+@admin.register(Deal)
 class DealAdmin(HistoryAdmin):
-    """The deal's own fields; see obligations/admin.py for the registered workspace."""
+    """The deal workspace: the deal's own fields, then what the apps above add to it."""
 
     list_display = ["title", "kind", "status", "dated_as_of", "closing_date"]
     list_filter = ["kind", "status"]
@@ -92,6 +95,45 @@ class DealAdmin(HistoryAdmin):
         ("Notes", {"fields": ["notes"]}),
     ]
     inlines = [DealEventInline, RelatedAgreementInline]
+    # Read-only facts shown under "Where it stands", and the annotations the list columns sort on.
+    facts: list[Callable] = []
+    annotations: list[Callable[[QuerySet], QuerySet]] = []
+
+    @classmethod
+    def add_to_workspace(
+        cls,
+        *,
+        inlines: Sequence[type[admin.options.InlineModelAdmin]] = (),
+        columns: Sequence[Callable] = (),
+        facts: Sequence[Callable] = (),
+        annotate: Callable[[QuerySet], QuerySet] | None = None,
+    ) -> None:
+        """Add an app's inlines, deal-list columns and facts to the workspace.
+
+        Called from each app's admin.py; the admin imports those in
+        INSTALLED_APPS order, so the page follows the layers: parties, then
+        instruments, then obligations.
+        """
+        cls.inlines = [*cls.inlines, *inlines]
+        cls.list_display = [*cls.list_display, *columns]
+        cls.facts = [*cls.facts, *facts]
+        if annotate is not None:
+            cls.annotations = [*cls.annotations, annotate]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        for annotate in self.annotations:
+            queryset = annotate(queryset)
+        return queryset
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.facts]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.facts:
+            fieldsets = [*fieldsets, ("Where it stands", {"fields": self.facts})]
+        return fieldsets
 
 
 @admin.register(DealEvent)

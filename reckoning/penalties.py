@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from obligations.deadlines import add_months
+from reckoning.deadlines import add_months
 
 CENT = Decimal("0.01")
 

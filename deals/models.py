@@ -6,6 +6,9 @@ from django.core.validators import validate_email
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+# Who may open the reports: a permission of the deal core, given to roles by dealdesk.roles.
+VIEW_REPORTS = "dealdesk.view_reports"
+
 
 def parse_day_list(value: str) -> list[int]:
     """"30, 14, 7" -> [30, 14, 7]; raises ValueError on anything else."""
