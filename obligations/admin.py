@@ -17,23 +17,19 @@ from deals.admin import ConstraintMessageFormSet, DealAdmin, HistoryAdmin
 from deals.models import Deal, DealEvent
 from obligations import services
 from obligations.calendar import calendar_feed_revoke
-from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder
+from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder, standing_q
 from obligations.reminders import reminders_retry
 from obligations.tasks import send_pending_reminders
+from reckoning.standing import OPEN_STANDINGS, Standing
 
 OPEN = Occurrence.Status.OPEN
 
 
 def standing_of(next_due: datetime.date | None) -> str:
-    """overdue / due soon / ok for an obligation's earliest open due date."""
+    """Where an obligation stands: the standing of its earliest open due date."""
     if next_due is None:
         return "nothing open"
-    today = timezone.localdate()
-    if next_due < today:
-        return "overdue"
-    if next_due <= today + datetime.timedelta(days=settings.DUE_SOON_DAYS):
-        return "due soon"
-    return "ok"
+    return Occurrence(status=OPEN, due_date=next_due).standing(timezone.localdate()).label
 
 
 def with_next_due(queryset, prefix: str = ""):
@@ -75,7 +71,7 @@ class DeadlineRuleInline(admin.StackedInline):
         ("On a fixed date", {"fields": ["fixed_date"]}),
         ("Counted from a date", {"fields": [("offset", "offset_unit"), ("anchor", "anchor_event")]}),
         ("Recurring", {"fields": ["frequency", ("window_start", "window_end")]}),
-        ("Weekends and holidays", {"fields": [("roll_forward", "calendar")]}),
+        ("Weekends and holidays", {"fields": [("roll_forward", "holiday_calendar")]}),
     ]
 
     @admin.display(description="reads")
@@ -106,7 +102,7 @@ class OccurrenceInline(admin.TabularInline):
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(HistoryAdmin):
     form = DeadlineRuleForm
-    list_display = ["obligation", "kind", "describe", "calendar"]
+    list_display = ["obligation", "kind", "describe", "holiday_calendar"]
     list_filter = ["kind", "frequency", "obligation__deal"]
     search_fields = ["obligation__title", "obligation__section", "obligation__deal__title"]
     autocomplete_fields = ["obligation"]
@@ -168,7 +164,7 @@ class ObligationAdmin(HistoryAdmin):
                 (
                     reverse("admin:obligations_occurrence_change", args=[occ.pk]),
                     occ.due_date.isoformat(),
-                    occ.standing(today, settings.DUE_SOON_DAYS),
+                    occ.standing(today).label,
                     occ.computation,
                 )
                 for occ in occurrences
@@ -190,20 +186,14 @@ class StandingFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("overdue", "Overdue"),
-            ("due_soon", f"Due in the next {settings.DUE_SOON_DAYS} days"),
-            ("later", "Open, due later"),
+            (Standing.OVERDUE, "Overdue"),
+            (Standing.DUE_SOON, f"Due in the next {settings.DUE_SOON_DAYS} days"),
+            (Standing.OPEN, "Open, due later"),
         ]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
-        soon = today + datetime.timedelta(days=settings.DUE_SOON_DAYS)
-        if self.value() == "overdue":
-            return queryset.overdue(today)
-        if self.value() == "due_soon":
-            return queryset.due_soon(today, settings.DUE_SOON_DAYS)
-        if self.value() == "later":
-            return queryset.open().filter(due_date__gt=soon)
+        if self.value() in OPEN_STANDINGS:
+            return queryset.standing(Standing(self.value()), timezone.localdate())
         return queryset
 
 
@@ -257,7 +247,7 @@ class OccurrenceAdmin(HistoryAdmin):
 
     @admin.display(description="standing")
     def standing(self, occurrence: Occurrence) -> str:
-        return occurrence.standing(timezone.localdate(), settings.DUE_SOON_DAYS)
+        return occurrence.standing(timezone.localdate()).label
 
     def save_model(self, request, obj, form, change):
         if "status" in form.changed_data:
@@ -377,7 +367,7 @@ class ObligationInline(admin.TabularInline):
 def with_deal_standing(deals):
     """Each deal's earliest open due date and its count of overdue ones, for the deal list."""
     occurrences = "obligations__rules__occurrences"
-    overdue = Q(**{f"{occurrences}__status": OPEN, f"{occurrences}__due_date__lt": timezone.localdate()})
+    overdue = standing_q(Standing.OVERDUE, today=timezone.localdate(), prefix=f"{occurrences}__")
     return with_next_due(deals, prefix="obligations__").annotate(overdue=Count(occurrences, filter=overdue))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,8 +14,9 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from deals.models import Deal, DealEvent, validate_day_list
-from reckoning import deadlines, penalties
 from parties.models import Party
+from reckoning import deadlines, penalties
+from reckoning.standing import OPEN_STANDINGS, Standing, Status, open_due_range, standing
 
 
 class Obligation(models.Model):
@@ -28,10 +30,7 @@ class Obligation(models.Model):
         NEGATIVE_COVENANT = "negative_covenant", "Restriction (must not do)"
         OTHER = "other", "Other"
 
-    class Penalty(models.TextChoices):
-        NONE = "none", "None stated in numbers"
-        MONTHLY_ON_NOTES = "monthly_on_notes", "Rate per month on the outstanding notes, prorated by day"
-        ANNUAL_ON_AMOUNT = "annual_on_amount", "Rate per year on an unpaid amount"
+    Penalty = penalties.PenaltyKind
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="obligations")
     obligor = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="obligations_owed",
@@ -43,7 +42,7 @@ class Obligation(models.Model):
     clause_text = models.TextField(blank=True, help_text="The words of the agreement.")
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.REPORTING)
     consequence = models.TextField(blank=True, help_text="What a miss costs, in the agreement's words.")
-    penalty = models.CharField(max_length=30, choices=Penalty.choices, default=Penalty.NONE)
+    penalty = models.CharField(max_length=30, choices=Penalty.choices(), default=Penalty.NONE)
     penalty_rate = models.DecimalField(
         max_digits=7, decimal_places=6, null=True, blank=True,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
@@ -88,69 +87,60 @@ class Obligation(models.Model):
         if self.deal_id and self.obligor_id and not self.deal.deal_parties.filter(party_id=self.obligor_id).exists():
             raise ValidationError({"obligor": f"{self.obligor} is not a party to {self.deal}."})
 
-    def penalty_base(self) -> Decimal | None:
-        """What the penalty rate runs on, or None when it cannot be computed."""
+    def penalty_base(self, *, notes: Iterable | None = None) -> Decimal | None:
+        """What the penalty rate runs on, or None when it cannot be computed.
+
+        `notes`: the deal's convertible notes to count (e.g. as they stood on a past
+        day); by default the deal's notes now.
+        """
         if self.penalty == self.Penalty.MONTHLY_ON_NOTES:
+            notes = self.deal.convertible_notes.all() if notes is None else notes
             # SPA s.2(f): "3% of the outstanding amount of the Notes per month".
-            return sum((n.principal for n in self.deal.convertible_notes.all() if n.issue_date), Decimal("0"))
+            return sum((note.principal for note in notes if note.issue_date), Decimal("0"))
         if self.penalty == self.Penalty.ANNUAL_ON_AMOUNT:
             return self.penalty_base_amount
         return None
 
-    def penalty_accrued(self, *, due_date: datetime.date, as_of: datetime.date) -> Decimal | None:
-        base = self.penalty_base()
+    def penalty_accrued(self, *, due_date: datetime.date, as_of: datetime.date, notes: Iterable | None = None
+                        ) -> Decimal | None:
+        base = self.penalty_base(notes=notes)
         if base is None or self.penalty_rate is None:
             return None
-        if self.penalty == self.Penalty.MONTHLY_ON_NOTES:
-            return penalties.monthly_prorated(base=base, monthly_rate=self.penalty_rate, start=due_date, end=as_of)
-        return penalties.annual_simple(base=base, annual_rate=self.penalty_rate, start=due_date, end=as_of)
+        return penalties.accrued(kind=self.Penalty(self.penalty), base=base, rate=self.penalty_rate,
+                                 start=due_date, end=as_of)
 
 
 class DeadlineRule(models.Model):
     """How an obligation's due dates are computed (see reckoning.deadlines)."""
 
-    class Kind(models.TextChoices):
-        FIXED_DATE = "fixed_date", "On a fixed date"
-        AFTER_ANCHOR = "after_anchor", "Days after a deal date or event"
-        RECURRING = "recurring", "After each month, quarter or fiscal year end"
-        PERIOD = "period", "A period (lock-up, restriction)"
+    # The arithmetic's own vocabularies (reckoning.deadlines), so the two can never disagree.
+    Kind = deadlines.RuleKind
+    Unit = deadlines.DayCount
+    Frequency = deadlines.Frequency
+    HolidayCalendar = deadlines.HolidayCalendar
 
     class Anchor(models.TextChoices):
         AGREEMENT_DATE = "agreement_date", "Date of the agreement"
         CLOSING_DATE = "closing_date", "Closing date"
         EVENT = "event", "A deal event"
 
-    class Unit(models.TextChoices):
-        CALENDAR_DAYS = "calendar_days", "calendar days"
-        BUSINESS_DAYS = "business_days", "business days"
-        MONTHS = "months", "months"
-        YEARS = "years", "years"
-
-    class Frequency(models.TextChoices):
-        MONTHLY = "monthly", "Each month end"
-        QUARTERLY = "quarterly", "Each fiscal quarter end"
-        FISCAL_YEARLY = "fiscal_yearly", "Each fiscal year end"
-
-    class Calendar(models.TextChoices):
-        US_BANKING = "us_banking", "US banking (Federal Reserve) holidays"
-        NYSE = "nyse", "NYSE trading holidays"
-
     obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="rules")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices())
     fixed_date = models.DateField(null=True, blank=True)
     anchor = models.CharField(max_length=20, choices=Anchor.choices, blank=True,
                               help_text="What the days are counted from.")
     anchor_event = models.ForeignKey(DealEvent, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="rules")
     offset = models.PositiveIntegerField("number", default=0)
-    offset_unit = models.CharField("of", max_length=20, choices=Unit.choices, default=Unit.CALENDAR_DAYS)
-    frequency = models.CharField(max_length=20, choices=Frequency.choices, blank=True)
+    offset_unit = models.CharField("of", max_length=20, choices=Unit.choices(), default=Unit.CALENDAR_DAYS)
+    frequency = models.CharField(max_length=20, choices=Frequency.choices(), blank=True)
     window_start = models.DateField(null=True, blank=True,
                                     help_text="Recurring: first period end that counts (default: the closing date).")
     window_end = models.DateField(null=True, blank=True, help_text="Recurring: last period end that counts.")
     roll_forward = models.BooleanField(default=True,
                                        help_text="Move a due date on a weekend or holiday to the next business day.")
-    calendar = models.CharField(max_length=20, choices=Calendar.choices, default=Calendar.US_BANKING)
+    holiday_calendar = models.CharField(max_length=20, choices=HolidayCalendar.choices(),
+                                        default=HolidayCalendar.US_BANKING)
 
     history = HistoricalRecords()
 
@@ -218,7 +208,7 @@ class DeadlineRule(models.Model):
             window_start=self.window_start or deal.closing_date or deal.dated_as_of,
             window_end=self.window_end,
             roll_forward=self.roll_forward,
-            calendar=deadlines.CalendarName(self.calendar),
+            holiday_calendar=deadlines.HolidayCalendar(self.holiday_calendar),
         )
 
     def _obligation(self) -> Obligation | None:
@@ -257,6 +247,23 @@ class DeadlineRule(models.Model):
             raise ValidationError(str(error)) from error
 
 
+def standing_q(wanted: Standing, *, today: datetime.date, prefix: str = "") -> models.Q:
+    """The due dates that stand so on `today`, as a filter: reckoning.standing's rule, in the database.
+
+    Works on today's occurrences and on their history (the fields are the same),
+    and from a related model through `prefix` ("obligations__rules__occurrences__").
+    """
+    if wanted not in OPEN_STANDINGS:
+        return models.Q(**{f"{prefix}status": wanted.value})
+    first, last = open_due_range(wanted, today=today, due_soon_days=settings.DUE_SOON_DAYS)
+    condition = models.Q(**{f"{prefix}status": Status.OPEN.value})
+    if first is not None:
+        condition &= models.Q(**{f"{prefix}due_date__gte": first})
+    if last is not None:
+        condition &= models.Q(**{f"{prefix}due_date__lte": last})
+    return condition
+
+
 class OccurrenceQuerySet(models.QuerySet):
     def open(self) -> OccurrenceQuerySet:
         return self.filter(status=Occurrence.Status.OPEN)
@@ -264,11 +271,11 @@ class OccurrenceQuerySet(models.QuerySet):
     def due_between(self, start: datetime.date, end: datetime.date) -> OccurrenceQuerySet:
         return self.filter(due_date__gte=start, due_date__lte=end)
 
-    def overdue(self, today: datetime.date) -> OccurrenceQuerySet:
-        return self.open().filter(due_date__lt=today)
+    def standing(self, wanted: Standing, today: datetime.date) -> OccurrenceQuerySet:
+        return self.filter(standing_q(wanted, today=today))
 
-    def due_soon(self, today: datetime.date, days: int) -> OccurrenceQuerySet:
-        return self.open().due_between(today, today + datetime.timedelta(days=days))
+    def overdue(self, today: datetime.date) -> OccurrenceQuerySet:
+        return self.standing(Standing.OVERDUE, today)
 
     def for_deal(self, deal: Deal | int) -> OccurrenceQuerySet:
         return self.filter(rule__obligation__deal=deal)
@@ -280,10 +287,7 @@ class OccurrenceQuerySet(models.QuerySet):
 class Occurrence(models.Model):
     """One concrete due date of a rule, and what became of it."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Done"
-        WAIVED = "waived", "Waived"
+    Status = Status
 
     rule = models.ForeignKey(DeadlineRule, on_delete=models.CASCADE, related_name="occurrences")
     key = models.CharField(max_length=20, help_text="Which period this is; stable when dates are recomputed.")
@@ -291,7 +295,7 @@ class Occurrence(models.Model):
     period_end = models.DateField(null=True, blank=True)
     due_date = models.DateField(db_index=True)
     computation = models.TextField(help_text="How the due date was computed.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices(), default=Status.OPEN, db_index=True)
     done_on = models.DateField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
@@ -330,18 +334,10 @@ class Occurrence(models.Model):
     def obligation(self) -> Obligation:
         return self.rule.obligation
 
-    def is_overdue(self, today: datetime.date) -> bool:
-        return self.status == self.Status.OPEN and self.due_date < today
-
-    def standing(self, today: datetime.date, due_soon_days: int) -> str:
+    def standing(self, today: datetime.date) -> Standing:
         """overdue / due soon / open / done / waived: what a deal administrator sees first."""
-        if self.status != self.Status.OPEN:
-            return self.get_status_display().lower()
-        if self.due_date < today:
-            return "overdue"
-        if self.due_date <= today + datetime.timedelta(days=due_soon_days):
-            return "due soon"
-        return "open"
+        return standing(status=self.status, due_date=self.due_date, today=today,
+                        due_soon_days=settings.DUE_SOON_DAYS)
 
     def clean(self) -> None:
         if self.status == self.Status.DONE and not self.done_on:

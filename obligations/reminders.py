@@ -19,6 +19,7 @@ from obligations import emails
 from deals.models import Deal, parse_day_list, parse_email_list
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
 from reckoning.reminder_policy import ReminderPolicy
+from reckoning.standing import Standing
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +153,8 @@ def reminder_context(reminder: Reminder, *, today: datetime.date) -> dict:
     occurrence = reminder.occurrence
     obligation = occurrence.rule.obligation
     days_left = (occurrence.due_date - today).days
-    accrued = obligation.penalty_accrued(due_date=occurrence.due_date, as_of=today) if days_left < 0 else None
+    overdue = occurrence.standing(today) == Standing.OVERDUE
+    accrued = obligation.penalty_accrued(due_date=occurrence.due_date, as_of=today) if overdue else None
     path = reverse("admin:obligations_occurrence_change", args=[occurrence.pk])
     return {
         "reminder": reminder,
@@ -161,6 +163,7 @@ def reminder_context(reminder: Reminder, *, today: datetime.date) -> dict:
         "deal": obligation.deal,
         "today": today,
         "days_left": days_left,
+        "overdue": overdue,
         "days_overdue": -days_left,
         "accrued": accrued,
         "url": settings.SITE_URL.rstrip("/") + path,

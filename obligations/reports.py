@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 import django_filters
-from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 
@@ -27,8 +26,9 @@ from deals.reporting import (
     register,
 )
 from instruments.models import ConvertibleNote, Draw, EquityLine
-from obligations.models import Obligation, Occurrence, Reminder
+from obligations.models import Obligation, Occurrence, Reminder, standing_q
 from parties.models import Party
+from reckoning.standing import Standing
 
 DEADLINE_COLUMNS = (
     "deal",
@@ -100,17 +100,13 @@ class OccurrenceFilterSet(ReportFilterSet):
 class DeadlineFilterSet(OccurrenceFilterSet):
     status = django_filters.ChoiceFilter(
         label="Status", method="filter_status",
-        choices=[("open", "Open (overdue, due soon or later)"), ("overdue", "Overdue"), ("due_soon", "Due soon"),
-                 ("done", "Done"), ("waived", "Waived")],
+        choices=[("open", "Open (overdue, due soon or later)"), (Standing.OVERDUE, "Overdue"),
+                 (Standing.DUE_SOON, "Due soon"), ("done", "Done"), ("waived", "Waived")],
     )
 
     def filter_status(self, queryset, name, value):
-        today = self.today
-        if value == "overdue":
-            return queryset.filter(status=Occurrence.Status.OPEN, due_date__lt=today)
-        if value == "due_soon":
-            soon = today + datetime.timedelta(days=settings.DUE_SOON_DAYS)
-            return queryset.filter(status=Occurrence.Status.OPEN, due_date__gte=today, due_date__lte=soon)
+        if value in (Standing.OVERDUE, Standing.DUE_SOON):
+            return queryset.filter(standing_q(Standing(value), today=self.today))
         return queryset.filter(status=value)
 
 
@@ -138,12 +134,12 @@ class DeadlinesReport(QuerysetReport):
 
     def row(self, occurrence, filterset):
         status = Occurrence.Status(occurrence.status)
-        standing = Occurrence(status=status, due_date=occurrence.due_date).standing(
-            filterset.today, settings.DUE_SOON_DAYS)
+        # As-of rows are history records: the rule is the same, applied on the as-of day.
+        standing = Occurrence(status=status, due_date=occurrence.due_date).standing(filterset.today)
         return {
             **obligation_cells(occurrence),
             "due_date": occurrence.due_date,
-            "standing": standing,
+            "standing": standing.label,
             "status": status.label,
             "done_on": occurrence.done_on,
             "period_end": occurrence.period_end,
@@ -187,7 +183,8 @@ def outcome(*, status: str, due_date: datetime.date, done_on: datetime.date | No
         return f"done late by {late} day{'' if late == 1 else 's'}"
     if status == Occurrence.Status.WAIVED:
         return "waived"
-    return "missed" if due_date < today else "open"
+    overdue = Occurrence(status=status, due_date=due_date).standing(today) == Standing.OVERDUE
+    return "missed" if overdue else "open"
 
 
 class ComplianceFilterSet(OccurrenceFilterSet):
@@ -203,8 +200,8 @@ class ComplianceFilterSet(OccurrenceFilterSet):
             "on_time": done & Q(done_on__lte=F("due_date")),
             "late": done & Q(done_on__gt=F("due_date")),
             "waived": Q(status=Occurrence.Status.WAIVED),
-            "missed": Q(status=Occurrence.Status.OPEN, due_date__lt=self.today),
-            "open": Q(status=Occurrence.Status.OPEN, due_date__gte=self.today),
+            "missed": standing_q(Standing.OVERDUE, today=self.today),
+            "open": Q(status=Occurrence.Status.OPEN) & ~standing_q(Standing.OVERDUE, today=self.today),
         }
         return queryset.filter(conditions[value])
 
@@ -427,7 +424,7 @@ class FeesReport(ListReport):
         else:
             occurrences = Occurrence.objects.select_related("rule")
         occurrences = occurrences.filter(
-            status=Occurrence.Status.OPEN, due_date__lt=day, rule__obligation_id__in=list(obligations)
+            standing_q(Standing.OVERDUE, today=day), rule__obligation_id__in=list(obligations)
         ).order_by("due_date", "id")
         payees = defaultdict(list)
         for link in Obligation.beneficiaries.through.objects.filter(

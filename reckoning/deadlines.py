@@ -24,13 +24,15 @@ from functools import cache
 
 import holidays
 
+from reckoning.choices import Choice
+
 __all__ = [
     "BusinessCalendar",
-    "CalendarName",
-    "DayCount",
+        "DayCount",
     "DueDate",
     "FiscalYearEnd",
     "Frequency",
+    "HolidayCalendar",
     "RuleError",
     "RuleKind",
     "RuleSpec",
@@ -48,54 +50,44 @@ __all__ = [
 # --------------------------------------------------------------------------
 
 
-class DayCount(StrEnum):
+class DayCount(Choice):
     """How an offset is counted ("5 business days", "45 days", "2 years")."""
 
-    CALENDAR_DAYS = "calendar_days"
-    BUSINESS_DAYS = "business_days"
-    MONTHS = "months"
-    YEARS = "years"
+    CALENDAR_DAYS = "calendar_days", "calendar days"
+    BUSINESS_DAYS = "business_days", "business days"
+    MONTHS = "months", "months"
+    YEARS = "years", "years"
 
 
-class Frequency(StrEnum):
+class Frequency(Choice):
     """Which periods a recurring obligation follows."""
 
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
-    FISCAL_YEARLY = "fiscal_yearly"
+    MONTHLY = "monthly", "Each month end"
+    QUARTERLY = "quarterly", "Each fiscal quarter end"
+    FISCAL_YEARLY = "fiscal_yearly", "Each fiscal year end"
 
 
-class CalendarName(StrEnum):
-    """Holiday calendars a "business day" can be measured against."""
+class HolidayCalendar(Choice):
+    """The holidays a "business day" is measured against."""
 
-    US_BANKING = "us_banking"
-    NYSE = "nyse"
+    US_BANKING = "us_banking", "US banking (Federal Reserve) holidays"
+    NYSE = "nyse", "NYSE trading holidays"
 
-    @property
-    def label(self) -> str:
-        """Human-readable name, used in explanations and form choices."""
-        return _CALENDAR_LABELS[self]
-
-
-_CALENDAR_LABELS: dict[CalendarName, str] = {
-    CalendarName.US_BANKING: "US banking (Federal Reserve) holidays",
-    CalendarName.NYSE: "NYSE trading holidays",
-}
 
 # ISO 10383 market codes understood by ``holidays.financial_holidays``.
-_MARKET_CODES: dict[CalendarName, str] = {
-    CalendarName.US_BANKING: "XFED",
-    CalendarName.NYSE: "XNYS",
+_MARKET_CODES: dict[HolidayCalendar, str] = {
+    HolidayCalendar.US_BANKING: "XFED",
+    HolidayCalendar.NYSE: "XNYS",
 }
 
 
-class RuleKind(StrEnum):
+class RuleKind(Choice):
     """The shapes of deadline that occur in the agreements."""
 
-    FIXED_DATE = "fixed_date"  # a date written into the agreement
-    AFTER_ANCHOR = "after_anchor"  # e.g. SPA s.4(c): 2 business days after Closing
-    RECURRING = "recurring"  # e.g. SPA s.4(h): 5 business days after each month end
-    PERIOD = "period"  # e.g. SPA s.4(e): 270-day lock-up from Closing
+    FIXED_DATE = "fixed_date", "On a fixed date"  # a date written into the agreement
+    AFTER_ANCHOR = "after_anchor", "Days after a deal date or event"  # SPA s.4(c): 2 business days after Closing
+    RECURRING = "recurring", "After each month, quarter or fiscal year end"  # SPA s.4(h): after each month end
+    PERIOD = "period", "A period (lock-up, restriction)"  # SPA s.4(e): 270-day lock-up from Closing
 
 
 class RuleError(ValueError):
@@ -140,16 +132,16 @@ _HOLIDAY_LOCK = threading.Lock()
 
 
 @cache
-def _holiday_table(name: CalendarName) -> holidays.HolidayBase:
+def _holiday_table(name: HolidayCalendar) -> holidays.HolidayBase:
     return holidays.financial_holidays(_MARKET_CODES[name])
 
 
-def _coerce_calendar_name(name: CalendarName | str) -> CalendarName:
+def _coerce_holiday_calendar(name: HolidayCalendar | str) -> HolidayCalendar:
     try:
-        return CalendarName(name)
+        return HolidayCalendar(name)
     except ValueError:
-        choices = ", ".join(c.value for c in CalendarName)
-        raise ValueError(f"Unknown business calendar {name!r}; choose one of: {choices}.") from None
+        choices = ", ".join(c.value for c in HolidayCalendar)
+        raise ValueError(f"Unknown holiday calendar {name!r}; choose one of: {choices}.") from None
 
 
 @dataclass(frozen=True)
@@ -162,11 +154,11 @@ class BusinessCalendar:
     Saturday holiday, so that Friday stays a business day for US_BANKING.
     """
 
-    name: CalendarName
+    name: HolidayCalendar
 
     def __post_init__(self) -> None:
         # Accept the plain string stored by the database layer.
-        object.__setattr__(self, "name", _coerce_calendar_name(self.name))
+        object.__setattr__(self, "name", _coerce_holiday_calendar(self.name))
 
     def holiday_name(self, day: date) -> str | None:
         """Name of the holiday on ``day`` (weekend holidays included), else None."""
@@ -202,9 +194,9 @@ class BusinessCalendar:
         return current
 
 
-def business_calendar(name: CalendarName | str) -> BusinessCalendar:
+def business_calendar(name: HolidayCalendar | str) -> BusinessCalendar:
     """The calendar called ``name`` ("us_banking" or "nyse")."""
-    return BusinessCalendar(_coerce_calendar_name(name))
+    return BusinessCalendar(_coerce_holiday_calendar(name))
 
 
 def _holidays_between(
@@ -439,12 +431,12 @@ class RuleSpec:
     window_start: date | None = None  # recurring: only periods ending on/after this
     window_end: date | None = None  # recurring: only periods ending on/before this
     roll_forward: bool = True  # a due date on a weekend/holiday moves to the next business day
-    calendar: CalendarName = CalendarName.US_BANKING
+    holiday_calendar: HolidayCalendar = HolidayCalendar.US_BANKING
 
     def __post_init__(self) -> None:
         _coerce(self, "kind", RuleKind, "kind of rule")
         _coerce(self, "offset_unit", DayCount, "way of counting")
-        _coerce(self, "calendar", CalendarName, "business calendar")
+        _coerce(self, "holiday_calendar", HolidayCalendar, "holiday calendar")
         if self.frequency is not None:
             _coerce(self, "frequency", Frequency, "period")
 
@@ -507,7 +499,7 @@ def due_dates(spec: RuleSpec, *, horizon: date) -> list[DueDate]:
     generated yet); one-off rules always yield their single date, if known.
     """
     validate_rule(spec)
-    cal = business_calendar(spec.calendar)
+    cal = business_calendar(spec.holiday_calendar)
     if spec.kind is RuleKind.FIXED_DATE:
         return [_fixed_due_date(spec, cal)]
     if spec.kind is RuleKind.AFTER_ANCHOR:

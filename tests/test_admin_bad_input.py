@@ -262,7 +262,7 @@ def obligation():
 
 
 def rule_row(**fields) -> dict:
-    return {"kind": "recurring", "offset": "5", "offset_unit": "business_days", "calendar": "us_banking",
+    return {"kind": "recurring", "offset": "5", "offset_unit": "business_days", "holiday_calendar": "us_banking",
             "roll_forward": "on", **fields}
 
 

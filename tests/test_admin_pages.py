@@ -209,7 +209,7 @@ def test_obligation_changelist_shows_next_due_date_and_standing(admin_client, se
     model_admin = admin.site._registry[Obligation]
     standing = {title: model_admin.standing(row) for title, row in rows.items()}
     assert standing == {"Late filing": "overdue", "Statement due in two weeks": "due soon",
-                        "Statement due later": "ok"}
+                        "Statement due later": "open"}
     assert rows["Late filing"].next_due == timezone.localdate() - datetime.timedelta(days=1)
     assert "overdue" in response.content.decode()
 
