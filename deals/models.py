@@ -6,21 +6,15 @@ from django.core.validators import validate_email
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from reckoning.reminder_policy import parse_days_before
+
 # Who may open the reports: a permission of the deal core, given to roles by dealdesk.roles.
 VIEW_REPORTS = "dealdesk.view_reports"
 
 
-def parse_day_list(value: str) -> list[int]:
-    """"30, 14, 7" -> [30, 14, 7]; raises ValueError on anything else."""
-    days = [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
-    if any(day < 0 for day in days):
-        raise ValueError("negative")
-    return sorted(set(days), reverse=True)
-
-
 def validate_day_list(value: str) -> None:
     try:
-        parse_day_list(value)
+        parse_days_before(value)
     except ValueError:
         raise ValidationError(
             "Enter whole numbers of days separated by commas, e.g. 30, 14, 7, 3, 1, 0."

@@ -29,6 +29,8 @@ class Register:
     notes: list[ConvertibleNote] = field(default_factory=list)
     warrants: list[Warrant] = field(default_factory=list)
     reserve: ReserveTest | None = None
+    # Shares reserved, by share class id: read from the day's reservations, not from the live rows.
+    reserved: dict[int, int] = field(default_factory=dict)
 
 
 def _name(party: Party | None) -> str:
@@ -90,7 +92,7 @@ class InstrumentsReport(ListReport):
                              "issuer": _name(share_class.issuer), "section": share_class.section,
                              "authorized": share_class.authorized,
                              "issued": share_class.issued_and_outstanding,
-                             "reserved": share_class.reserved_total})
+                             "reserved": register_.reserved.get(share_class.pk, 0)})
         for note in register_.notes:
             if involves(note.issuer_id, note.holder_id):
                 rows.append({**blank, "deal": deal.title, "kind": "Convertible note", "name": note.name,
@@ -122,6 +124,7 @@ class InstrumentsReport(ListReport):
         registers = {deal.pk: Register(deal) for deal in Deal.objects.all()}
         for share_class in ShareClass.objects.select_related("issuer").prefetch_related("reservations"):
             registers[share_class.deal_id].share_classes.append(share_class)
+            registers[share_class.deal_id].reserved[share_class.pk] = share_class.reserved_total
         for note in ConvertibleNote.objects.select_related("issuer", "holder"):
             registers[note.deal_id].notes.append(note)
         for warrant in Warrant.objects.select_related("issuer", "holder"):
@@ -141,11 +144,11 @@ class InstrumentsReport(ListReport):
         for record in as_of_records(ShareClass, day):
             share_class = record.instance
             share_class.issuer = parties.get(share_class.issuer_id)
-            # reserved_total reads .reservations.all(): give it that day's reservations.
-            share_class._prefetched_objects_cache = {"reservations": reservations[share_class.pk]}
             share_classes[share_class.pk] = share_class
             if share_class.deal_id in registers:
                 registers[share_class.deal_id].share_classes.append(share_class)
+                registers[share_class.deal_id].reserved[share_class.pk] = sum(
+                    reservation.shares for reservation in reservations[share_class.pk])
         for model, attribute in ((ConvertibleNote, "notes"), (Warrant, "warrants")):
             for record in as_of_records(model, day):
                 instrument = record.instance

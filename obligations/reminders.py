@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from obligations import emails
-from deals.models import Deal, parse_day_list, parse_email_list
+from deals.models import Deal, parse_email_list
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
-from reckoning.reminder_policy import ReminderPolicy
+from reckoning.reminder_policy import ReminderPolicy, parse_days_before
 from reckoning.standing import Standing
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def policy_for(obligation: Obligation) -> ReminderPolicy:
     """The obligation's own days, else its deal's, else the desk's default."""
     own = obligation.reminder_days_before or obligation.deal.reminder_days_before
     try:
-        days = parse_day_list(own) if own else settings.REMINDER_DAYS_BEFORE
+        days = parse_days_before(own) if own else settings.REMINDER_DAYS_BEFORE
     except ValueError:
         days = settings.REMINDER_DAYS_BEFORE
     return ReminderPolicy(
@@ -51,13 +51,13 @@ def _longest_lead() -> int:
         *Obligation.objects.exclude(reminder_days_before="").values_list("reminder_days_before", flat=True),
         *Deal.objects.exclude(reminder_days_before="").values_list("reminder_days_before", flat=True),
     ]
-    leads = list(settings.REMINDER_DAYS_BEFORE)
+    policies = [ReminderPolicy(days_before=tuple(settings.REMINDER_DAYS_BEFORE))]
     for override in overrides:
         try:
-            leads += parse_day_list(override)
+            policies.append(ReminderPolicy(days_before=parse_days_before(override)))
         except ValueError:  # saved past the form's check; that obligation falls back to the default
             logger.warning("Ignoring unreadable reminder days %r", override)
-    return max([*leads, 0])
+    return max(policy.lead_days for policy in policies)
 
 
 def reminders_plan(*, today: datetime.date) -> list[Reminder]:

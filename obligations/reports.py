@@ -30,18 +30,6 @@ from obligations.models import Obligation, Occurrence, Reminder, standing_q
 from parties.models import Party
 from reckoning.standing import Standing
 
-DEADLINE_COLUMNS = (
-    "deal",
-    "section",
-    "obligation",
-    "obligor",
-    "due_date",
-    "status",
-    "done_on",
-    "period_end",
-    "computation",
-)
-
 OBLIGATION_ORDER = ("rule__obligation__deal__title", "rule__obligation__section", "rule__obligation__title")
 
 
@@ -145,29 +133,6 @@ class DeadlinesReport(QuerysetReport):
             "period_end": occurrence.period_end,
             "computation": occurrence.computation,
         }
-
-
-def deadline_report_rows(
-    *, start: datetime.date, end: datetime.date, deal: Deal | int | None = None
-) -> Iterator[dict[str, str]]:
-    """Every occurrence due from start to end (both included), one dict of text per row keyed by DEADLINE_COLUMNS."""
-    report = DeadlinesReport()
-    data = {"start": start, "end": end}
-    if deal is not None:
-        data["deal"] = deal.pk if isinstance(deal, Deal) else deal
-    filterset = report.filterset(data)
-    if not filterset.is_valid():
-        raise ValueError(filterset.errors)
-    for row in report.rows(filterset):
-        yield {column: _text(row[column]) for column in DEADLINE_COLUMNS}
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
 
 
 # --------------------------------------------------------------------------
@@ -392,33 +357,30 @@ class FeesReport(ListReport):
                 "amount": draw.placement_fee,
             }
 
-    def _obligations(self, filterset) -> dict[int, Obligation]:
-        """Obligations with a penalty in numbers, each with the deal's notes its penalty runs on."""
+    def _obligations(self, filterset) -> tuple[dict[int, Obligation], dict[int, list[ConvertibleNote]]]:
+        """Obligations with a penalty in numbers, and the notes of each deal (as they stood on the as-of day)."""
         day = filterset.as_of_day
+        notes = defaultdict(list)
         if not day:
-            return {
-                o.pk: o for o in Obligation.objects.exclude(penalty=Obligation.Penalty.NONE)
-                .select_related("deal", "obligor").prefetch_related("deal__convertible_notes", "beneficiaries")
-            }
+            for note in ConvertibleNote.objects.all():
+                notes[note.deal_id].append(note)
+            obligations = Obligation.objects.exclude(penalty=Obligation.Penalty.NONE).select_related("deal", "obligor")
+            return {obligation.pk: obligation for obligation in obligations}, notes
         deals = {r.id: r.instance for r in as_of_records(Deal, day)}
         parties = {r.id: r.instance for r in as_of_records(Party, day)}
-        notes = defaultdict(list)
         for record in as_of_records(ConvertibleNote, day):
             notes[record.deal_id].append(record.instance)
         obligations = {}
         for record in as_of_records(Obligation, day).exclude(penalty=Obligation.Penalty.NONE):
             obligation = record.instance
-            deal = deals.get(obligation.deal_id) or Deal(pk=obligation.deal_id, title="")
-            # penalty_base() reads the deal's notes: hand it the notes as they stood that day.
-            deal._prefetched_objects_cache = {"convertible_notes": notes[obligation.deal_id]}
-            obligation.deal = deal
+            obligation.deal = deals.get(obligation.deal_id) or Deal(pk=obligation.deal_id, title="")
             obligation.obligor = parties.get(obligation.obligor_id) or Party(legal_name="")
             obligations[obligation.pk] = obligation
-        return obligations
+        return obligations, notes
 
     def _penalty_rows(self, filterset) -> Iterator[dict]:
         options, day = filterset.options, filterset.today
-        obligations = self._obligations(filterset)
+        obligations, notes = self._obligations(filterset)
         if filterset.as_of_day:
             occurrences = as_of_records(Occurrence, day).select_related("rule")
         else:
@@ -439,7 +401,7 @@ class FeesReport(ListReport):
                 continue
             if options.get("party") and obligation.obligor_id != options["party"].pk:
                 continue
-            base = obligation.penalty_base()
+            base = obligation.penalty_base(notes=notes[obligation.deal_id])
             yield {
                 "kind": "Penalty accrued",
                 "deal": obligation.deal.title,
@@ -450,6 +412,7 @@ class FeesReport(ListReport):
                 "base": base,
                 "rate": obligation.penalty_rate,
                 "days": (day - occurrence.due_date).days,
-                "amount": obligation.penalty_accrued(due_date=occurrence.due_date, as_of=day),
+                "amount": obligation.penalty_accrued(due_date=occurrence.due_date, as_of=day,
+                                                     notes=notes[obligation.deal_id]),
             }
 

@@ -7,6 +7,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from deals.models import Deal
+from reckoning.deadlines import FiscalYearEnd
 
 
 class Party(models.Model):
@@ -54,12 +55,12 @@ class Party(models.Model):
         return self.legal_name
 
     def clean(self) -> None:
-        days_in_month = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         month, day = self.fiscal_year_end_month, self.fiscal_year_end_day
-        if month and day and 1 <= month <= 12 and day > days_in_month[month - 1]:
-            raise ValidationError(
-                {"fiscal_year_end_day": f"Month {month} has no day {day}; for February use 28 (the last day)."}
-            )
+        if month and day and 1 <= month <= 12:
+            try:
+                FiscalYearEnd(month, day)  # the arithmetic's own check of a fiscal year end
+            except ValueError as error:
+                raise ValidationError({"fiscal_year_end_day": str(error)}) from None
 
 
 class Person(models.Model):

@@ -5,6 +5,14 @@ import datetime
 from dataclasses import dataclass
 
 
+def parse_days_before(value: str) -> tuple[int, ...]:
+    """"30, 14, 7" -> (30, 14, 7), as a deal administrator types them; raises ValueError on anything else."""
+    days = [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+    if any(day < 0 for day in days):
+        raise ValueError("negative")
+    return tuple(sorted(set(days), reverse=True))
+
+
 @dataclass(frozen=True)
 class ReminderPolicy:
     days_before: tuple[int, ...] = (30, 14, 7, 3, 1, 0)

@@ -224,7 +224,7 @@ def test_fiscal_year_ending_on_february_30_is_refused(admin_client):
 
     response = admin_client.post(url, data)
 
-    assert_shows(response, "Month 2 has no day 30; for February use 28 (the last day).")
+    assert_shows(response, "February has no day 30.")
     assert Party.objects.count() == 0
 
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from deals.csvsafe import spreadsheet_safe
 from obligations.models import Occurrence
-from obligations.reports import deadline_report_rows
+from obligations.reports import DeadlinesReport
 from tests.factories import DeadlineRuleFactory, DealFactory, ObligationFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,8 +142,15 @@ def test_spreadsheet_safe_only_touches_cells_that_start_like_a_formula(text, sho
     assert spreadsheet_safe(text) == shown
 
 
-def test_the_report_rows_come_from_one_function_a_web_page_can_reuse(calbatech, calbay):
-    rows = list(deadline_report_rows(start=datetime.date(2003, 1, 1), end=datetime.date(2005, 6, 30), deal=calbay))
+def deadline_rows(**filters) -> list[dict]:
+    report = DeadlinesReport()
+    filterset = report.filterset(filters)
+    assert filterset.is_valid(), filterset.errors
+    return list(report.rows(filterset))
+
+
+def test_the_deadlines_report_gives_each_due_date_in_the_range_with_its_standing(calbatech, calbay):
+    rows = deadline_rows(start="2003-01-01", end="2005-06-30", deal=calbay.pk)
 
     assert rows == [
         {
@@ -151,10 +158,11 @@ def test_the_report_rows_come_from_one_function_a_web_page_can_reuse(calbatech, 
             "section": "5",
             "obligation": "Deliver the prospectus",
             "obligor": "Cal-Bay International, Inc.",
-            "due_date": "2003-07-16",
+            "due_date": datetime.date(2003, 7, 16),
+            "standing": "overdue",
             "status": "Open",
-            "done_on": "",
-            "period_end": "",
+            "done_on": None,
+            "period_end": None,
             "computation": "Closing date 16 Jun 2003 + 30 calendar days = Wed 16 Jul 2003",
         }
     ]
@@ -163,7 +171,7 @@ def test_the_report_rows_come_from_one_function_a_web_page_can_reuse(calbatech, 
 def test_it_reads_the_rows_in_a_fixed_number_of_queries(calbatech, calbay, django_assert_num_queries):
     # One query whatever the number of rows (no query per row for deal or obligor).
     with django_assert_num_queries(1):
-        rows = list(deadline_report_rows(start=datetime.date(2003, 1, 1), end=datetime.date(2005, 12, 31)))
+        rows = deadline_rows(start="2003-01-01", end="2005-12-31")
     assert len(rows) == 8
 
 
