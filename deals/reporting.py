@@ -96,10 +96,22 @@ class ReportForm(forms.Form):
         return data
 
 
-def date_filter(label: str, help_text: str = "") -> django_filters.DateFilter:
-    # Applied by the report itself (they mean different fields in different reports).
-    return django_filters.DateFilter(label=label, method="applied_by_report", help_text=help_text,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+# The filters every report builds from. Without a field_name a filter is applied by the report
+# itself (see ReportFilterSet.applied_by_report): it means different fields in different rows.
+
+
+def date_filter(label: str, help_text: str = "", *, field_name: str | None = None, lookup_expr: str = "exact"
+                ) -> django_filters.DateFilter:
+    """A date picked with the browser's date picker."""
+    applied = {"field_name": field_name, "lookup_expr": lookup_expr} if field_name else {"method": "applied_by_report"}
+    return django_filters.DateFilter(label=label, help_text=help_text, widget=forms.DateInput(attrs={"type": "date"}),
+                                     **applied)
+
+
+def choice_of(queryset, label: str, field_name: str | None = None) -> django_filters.ModelChoiceFilter:
+    """One of the rows of `queryset` (a deal, a party, a user)."""
+    applied = {"field_name": field_name} if field_name else {"method": "applied_by_report"}
+    return django_filters.ModelChoiceFilter(queryset=queryset, label=label, **applied)
 
 
 class ReportFilterSet(django_filters.FilterSet):
@@ -125,9 +137,8 @@ class ReportFilterSet(django_filters.FilterSet):
         return self.as_of_day or timezone.localdate()
 
 
-def deal_filter(field_name: str = "deal") -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(field_name=field_name, queryset=Deal.objects.order_by("title"),
-                                            label="Deal")
+def deal_filter(field_name: str | None = None) -> django_filters.ModelChoiceFilter:
+    return choice_of(Deal.objects.order_by("title"), "Deal", field_name)
 
 
 # --------------------------------------------------------------------------
@@ -234,36 +245,36 @@ class QuerysetReport(Report):
         return self.make_rows(list(self.ordered(filterset, order)[start:stop]), filterset)
 
 
-def _sort_key(value):
-    # Blanks last; text without regard to case.
+def _sort_key(value, *, descending: bool = False):
+    # Blanks last in either direction (sorted in reverse, they need the lower key); text without regard to case.
     if value is None or value == "":
-        return (1, "")
+        return (0 if descending else 1, "")
     if isinstance(value, str):
-        return (0, value.casefold())
-    return (0, value)
+        return (1 if descending else 0, value.casefold())
+    return (1 if descending else 0, value)
 
 
 class ListReport(Report):
     """Reports of a few hundred rows at most (a register, a directory): built whole and sorted in Python."""
 
-    def records(self, filterset: ReportFilterSet) -> list[dict]:
+    def unsorted_rows(self, filterset: ReportFilterSet) -> list[dict]:
         raise NotImplementedError
 
-    def sorted_records(self, filterset, order) -> list[dict]:
-        records = self.records(filterset)
+    def sorted_rows(self, filterset, order) -> list[dict]:
+        rows = self.unsorted_rows(filterset)
         for alias in reversed(self.clean_order(order)):
-            key = alias.lstrip("-")
-            records.sort(key=lambda record: _sort_key(record.get(key)), reverse=alias.startswith("-"))
-        return records
+            key, descending = alias.lstrip("-"), alias.startswith("-")
+            rows.sort(key=lambda row: _sort_key(row.get(key), descending=descending), reverse=descending)
+        return rows
 
     def rows(self, filterset, order=()):
-        yield from self.sorted_records(filterset, order)
+        yield from self.sorted_rows(filterset, order)
 
     def count(self, filterset):
-        return len(self.records(filterset))
+        return len(self.unsorted_rows(filterset))
 
     def page(self, filterset, order, start, stop):
-        return self.sorted_records(filterset, order)[start:stop]
+        return self.sorted_rows(filterset, order)[start:stop]
 
 
 # --------------------------------------------------------------------------
@@ -467,10 +478,8 @@ class HistoryFilterSet(ReportFilterSet):
     start = date_filter("Changed from")
     end = date_filter("Changed to")
     model = django_filters.ChoiceFilter(choices=model_choices, label="Model", method="applied_by_report")
-    deal = django_filters.ModelChoiceFilter(queryset=Deal.objects.order_by("title"), label="Deal",
-                                            method="applied_by_report")
-    user = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.order_by("username"), label="User",
-                                            method="applied_by_report")
+    deal = deal_filter()
+    user = choice_of(get_user_model().objects.order_by("username"), "User")
 
 
 def _describe(value) -> str:
@@ -487,7 +496,7 @@ def _describe_m2m(model: type[models.Model], field_name: str, rows: list[dict]) 
 
 def _changes(record, previous) -> str:
     model = record.instance_type
-    m2m = {field.name for field in record._history_m2m_fields}
+    m2m = {field.name for field in model._meta.many_to_many}
     described = []
     for change in record.diff_against(previous, foreign_keys_are_objs=True).changes:
         if change.field in m2m:

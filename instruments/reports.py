@@ -4,20 +4,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import django_filters
 
 from deals.models import Deal
-from deals.reporting import Col, ListReport, ReportFilterSet, as_of_records, register
+from deals.reporting import Col, ListReport, ReportFilterSet, as_of_records, deal_filter, register
 from instruments.models import ConvertibleNote, ReserveCovenant, ShareClass, ShareReservation, Warrant
 from instruments.services import ReserveTest, reserve_test, reserve_test_from
 from parties.models import Party
+from parties.reports import party_filter
 
 
 class InstrumentsFilterSet(ReportFilterSet):
-    deal = django_filters.ModelChoiceFilter(queryset=Deal.objects.order_by("title"), label="Deal",
-                                            method="applied_by_report")
-    party = django_filters.ModelChoiceFilter(queryset=Party.objects.order_by("legal_name"),
-                                             label="Party (issuer or holder)", method="applied_by_report")
+    deal = deal_filter()
+    party = party_filter("Party (issuer or holder)")
 
 
 @dataclass
@@ -67,7 +65,7 @@ class InstrumentsReport(ListReport):
         Col("summary", "Reserve test"),
     )
 
-    def records(self, filterset):
+    def unsorted_rows(self, filterset):
         options = filterset.options
         registers = self._registers(filterset)
         if options.get("deal"):

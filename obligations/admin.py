@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from deals.admin import ConstraintMessageFormSet, DealAdmin, HistoryAdmin
 from deals.models import Deal, DealEvent
 from obligations import services
-from obligations.calendar import calendar_feed_revoke
+from obligations.feeds import calendar_feed_revoke
 from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder, standing_q
 from obligations.reminders import reminders_retry
 from obligations.tasks import send_pending_reminders

@@ -28,14 +28,10 @@ from deals.reporting import (
 from instruments.models import ConvertibleNote, Draw, EquityLine
 from obligations.models import Obligation, Occurrence, Reminder, standing_q
 from parties.models import Party
+from parties.reports import party_filter
 from reckoning.standing import Standing
 
 OBLIGATION_ORDER = ("rule__obligation__deal__title", "rule__obligation__section", "rule__obligation__title")
-
-
-def party_filter(field_name: str, label: str = "Party") -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(field_name=field_name, queryset=Party.objects.order_by("legal_name"),
-                                            label=label)
 
 
 def occurrences_for(filterset: ReportFilterSet) -> models.QuerySet:
@@ -75,9 +71,9 @@ OBLIGATION_COLUMNS = (
 
 class OccurrenceFilterSet(ReportFilterSet):
     deal = deal_filter("rule__obligation__deal")
-    party = party_filter("rule__obligation__obligor", "Obligor")
-    start = django_filters.DateFilter(field_name="due_date", lookup_expr="gte", label="Due from")
-    end = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label="Due to")
+    party = party_filter("Obligor", "rule__obligation__obligor")
+    start = date_filter("Due from", field_name="due_date", lookup_expr="gte")
+    end = date_filter("Due to", field_name="due_date", lookup_expr="lte")
 
 
 # --------------------------------------------------------------------------
@@ -213,9 +209,9 @@ class ComplianceReport(QuerysetReport):
 
 class ReminderFilterSet(ReportFilterSet):
     deal = deal_filter("occurrence__rule__obligation__deal")
-    party = party_filter("occurrence__rule__obligation__obligor", "Obligor")
-    start = django_filters.DateFilter(field_name="scheduled_for", lookup_expr="gte", label="Scheduled from")
-    end = django_filters.DateFilter(field_name="scheduled_for", lookup_expr="lte", label="Scheduled to")
+    party = party_filter("Obligor", "occurrence__rule__obligation__obligor")
+    start = date_filter("Scheduled from", field_name="scheduled_for", lookup_expr="gte")
+    end = date_filter("Scheduled to", field_name="scheduled_for", lookup_expr="lte")
     status = django_filters.ChoiceFilter(field_name="status_then", choices=Reminder.Status.choices, label="Status")
 
 
@@ -280,10 +276,8 @@ class RemindersReport(QuerysetReport):
 
 
 class FeesFilterSet(ReportFilterSet):
-    deal = django_filters.ModelChoiceFilter(queryset=Deal.objects.order_by("title"), label="Deal",
-                                            method="applied_by_report")
-    party = django_filters.ModelChoiceFilter(queryset=Party.objects.order_by("legal_name"),
-                                             label="Party (payer or payee)", method="applied_by_report")
+    deal = deal_filter()
+    party = party_filter("Party (payer or payee)")
     start = date_filter("From", "Draws and due dates from this day.")
     end = date_filter("To")
     as_of = date_filter("As of", "Penalties accrue to the end of this day (default: today), "
@@ -315,7 +309,7 @@ class FeesReport(ListReport):
         Col("amount", "Amount"),
     )
 
-    def records(self, filterset):
+    def unsorted_rows(self, filterset):
         return [*self._fee_rows(filterset), *self._penalty_rows(filterset)]
 
     def _fee_rows(self, filterset) -> Iterator[dict]:

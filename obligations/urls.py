@@ -2,7 +2,7 @@ from django.urls import path
 
 from obligations import views
 
-app_name = "calendar"
+app_name = "feeds"
 
 urlpatterns = [
     path("", views.my_calendar, name="mine"),

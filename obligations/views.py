@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from obligations.calendar import (
+from obligations.feeds import (
     calendar_feed_for,
     calendar_feed_revoke,
     calendar_feed_url,
-    deadlines_calendar,
+    deadlines_ical,
     feed_occurrences,
 )
 from obligations.models import CalendarFeed
@@ -30,8 +30,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None or not feed.user.is_active:
         raise Http404("No calendar at this address.")
     occurrences = feed_occurrences(user=feed.user, today=timezone.localdate())
-    calendar = deadlines_calendar(occurrences=occurrences, site_url=settings.SITE_URL)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    ical = deadlines_ical(occurrences=occurrences, site_url=settings.SITE_URL)
+    response = HttpResponse(ical.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="dealdesk-deadlines.ics"'
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -45,7 +45,7 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
         calendar_feed_revoke(feeds=CalendarFeed.objects.filter(pk=feed.pk))
         messages.success(request, "Your calendar has a new address. The old one no longer works: "
                                   "replace it in every calendar app that used it.")
-        return redirect("calendar:mine")
+        return redirect("feeds:mine")
     context = {
         **admin.site.each_context(request),
         "title": "My calendar",

@@ -6,7 +6,7 @@ from collections import defaultdict
 import django_filters
 
 from deals.models import Deal
-from deals.reporting import Col, ListReport, ReportFilterSet, as_of_records, register
+from deals.reporting import Col, ListReport, ReportFilterSet, as_of_records, choice_of, deal_filter, register
 from parties.models import Address, DealParty, Party, Person
 
 ROLE_ORDER = {role: index for index, role in enumerate(DealParty.Role.values)}
@@ -16,11 +16,13 @@ def one_line(address: Address | None) -> str:
     return ", ".join(address.lines()) if address else ""
 
 
+def party_filter(label: str = "Party", field_name: str | None = None) -> django_filters.ModelChoiceFilter:
+    return choice_of(Party.objects.order_by("legal_name"), label, field_name)
+
+
 class PartiesFilterSet(ReportFilterSet):
-    deal = django_filters.ModelChoiceFilter(queryset=Deal.objects.order_by("title"), label="Deal",
-                                            method="applied_by_report")
-    party = django_filters.ModelChoiceFilter(queryset=Party.objects.order_by("legal_name"), label="Party",
-                                             method="applied_by_report")
+    deal = deal_filter()
+    party = party_filter()
 
 
 @register
@@ -42,7 +44,7 @@ class PartiesReport(ListReport):
         Col("copy_to", "With a copy to"),
     )
 
-    def records(self, filterset):
+    def unsorted_rows(self, filterset):
         options = filterset.options
         roles = self._roles(filterset)
         if options.get("deal"):

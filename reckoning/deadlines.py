@@ -242,10 +242,10 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, _last_day_of_month(year, month)))
 
 
-def add_offset(start: date, amount: int, unit: DayCount, calendar: BusinessCalendar) -> date:
+def add_offset(start: date, amount: int, unit: DayCount, cal: BusinessCalendar) -> date:
     """``start`` moved forward by ``amount`` units (no roll-forward applied).
 
-    ``calendar`` only matters for business days but is always required so
+    ``cal`` only matters for business days but is always required so
     callers cannot forget it when a rule switches to business days.
     Months and years keep the day of month, clamped to the month end.
     """
@@ -255,7 +255,7 @@ def add_offset(start: date, amount: int, unit: DayCount, calendar: BusinessCalen
     if unit is DayCount.CALENDAR_DAYS:
         return start + timedelta(days=amount)
     if unit is DayCount.BUSINESS_DAYS:
-        return calendar.add_business_days(start, amount)
+        return cal.add_business_days(start, amount)
     if unit is DayCount.MONTHS:
         return add_months(start, amount)
     return add_months(start, 12 * amount)

@@ -64,7 +64,7 @@ def auditor(django_user_model):
 
 def feed_url(user) -> str:
     feed, _ = CalendarFeed.objects.get_or_create(user=user)
-    return reverse("calendar:feed", args=[feed.token])
+    return reverse("feeds:feed", args=[feed.token])
 
 
 def fetch(client, url: str) -> icalendar.Calendar:
@@ -211,7 +211,7 @@ def test_open_due_dates_more_than_a_year_overdue_are_left_out(client, auditor, s
 def test_unknown_address_is_not_found(client, auditor):
     feed_url(auditor)
 
-    response = client.get(reverse("calendar:feed", args=["not-a-token-anyone-was-given"]))
+    response = client.get(reverse("feeds:feed", args=["not-a-token-anyone-was-given"]))
 
     assert response.status_code == 404
 

@@ -47,7 +47,7 @@ def calendar_feed_revoke(*, feeds: QuerySet[CalendarFeed]) -> int:
 
 
 def calendar_feed_url(feed: CalendarFeed) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("calendar:feed", args=[feed.token])
+    return settings.SITE_URL.rstrip("/") + reverse("feeds:feed", args=[feed.token])
 
 
 def feed_occurrences(*, user: AbstractBaseUser, today: datetime.date) -> QuerySet[Occurrence]:
@@ -100,15 +100,15 @@ def occurrence_description(occurrence: Occurrence, *, url: str) -> str:
     )
 
 
-def deadlines_calendar(*, occurrences, site_url: str) -> icalendar.Calendar:
+def deadlines_ical(*, occurrences, site_url: str) -> icalendar.Calendar:
     """One all-day event per occurrence; the same rows always give the same text."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//dealdesk//deadlines//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", CALENDAR_NAME)
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})  # RFC 7986
-    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))  # what Outlook reads
+    ical = icalendar.Calendar()
+    ical.add("prodid", "-//dealdesk//deadlines//EN")
+    ical.add("version", "2.0")
+    ical.add("calscale", "GREGORIAN")
+    ical.add("x-wr-calname", CALENDAR_NAME)
+    ical.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})  # RFC 7986
+    ical.add("x-published-ttl", icalendar.vDuration(REFRESH))  # what Outlook reads
     domain = _uid_domain(site_url)
     for occurrence in occurrences:
         url = site_url.rstrip("/") + reverse("admin:obligations_occurrence_change", args=[occurrence.pk])
@@ -126,5 +126,5 @@ def deadlines_calendar(*, occurrences, site_url: str) -> icalendar.Calendar:
         event.add("url", url)
         # A deadline is not a meeting: it must not make the day look busy.
         event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
-    return calendar
+        ical.add_component(event)
+    return ical
