@@ -1,17 +1,18 @@
 # Two entry points: `make run` (the app with its sample deals) and `make test`.
-# Both create .venv/ on first use and reinstall when pyproject.toml changes.
+# Both create .venv/ on first use and reinstall when pyproject.toml or requirements.lock changes.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install
+.PHONY: run test install lock mutation
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The exact versions of requirements.lock, so every machine runs what CI ran.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[test]"
 	touch $@
 
 # Embedded defaults for a local run: SQLite, a file broker, emails written to var/mail/.
@@ -28,3 +29,15 @@ run: install
 test: install
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Renew requirements.lock to the newest versions pyproject.toml allows; commit the result after `make test`.
+lock: install
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[test,dev]"
+	$(VENV)/bin/pip-compile --quiet --upgrade --extra test --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
+
+# Mutation testing of the arithmetic and the reminder outbox (docs/mutation-testing.md).
+mutation: install
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[test,dev]"
+	$(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut results
