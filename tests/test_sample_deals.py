@@ -5,8 +5,9 @@ date was counted by hand on a calendar with the Federal Reserve holidays of the
 year (e.g. Memorial Day Mon 30 May 2005, Independence Day Mon 4 Jul 2005, Labor
 Day Mon 5 Sep 2005, New Year's Day observed Mon 2 Jan 2006).
 """
-import dataclasses
 import datetime
+import json
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -14,7 +15,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models.signals import post_save
 
 from dealdesk import sample_deals
@@ -551,18 +552,118 @@ def test_occurrences_come_from_the_signals_not_from_the_loader():
     assert Occurrence.objects.count() == 0
 
 
-def test_a_bad_number_fails_loudly_and_loads_nothing(monkeypatch):
-    bad_common = dataclasses.replace(
-        sample_deals.SECURITIES_PURCHASE_AGREEMENT.share_classes[0], issued_and_outstanding=300_000_000
-    )
-    bad_spa = dataclasses.replace(
-        sample_deals.SECURITIES_PURCHASE_AGREEMENT,
-        share_classes=(bad_common, *sample_deals.SECURITIES_PURCHASE_AGREEMENT.share_classes[1:]),
-    )
-    monkeypatch.setattr(sample_deals, "DEALS", (sample_deals.PLACEMENT_AGENT_AGREEMENT, bad_spa))
+def test_a_bad_number_fails_loudly_and_loads_nothing(tmp_path):
+    def issue_more_common_than_authorized(document):
+        document["share_classes"][0]["issued_and_outstanding"] = 300_000_000
+
+    seed_documents_in(tmp_path, issue_more_common_than_authorized)
 
     with pytest.raises(ValidationError, match="More shares are issued than authorized."):
-        load()
+        sample_deals.sample_deals_load(folder=tmp_path)
     assert Deal.objects.count() == 0
     assert Party.objects.count() == 0
     assert Occurrence.objects.count() == 0
+
+
+# --- The documents ----------------------------------------------------------------------
+
+SPA_DOCUMENT = "2005-calbatech-spa.json"
+SPA_PARTIES = (
+    "CalbaTech, Inc.; AJW Partners, LLC; AJW Offshore, Ltd.; AJW Qualified Partners, LLC; "
+    "New Millennium Capital Partners II, LLC; Sichenzia Ross Friedman Ference LLP; "
+    "Ballard Spahr Andrews & Ingersoll, LLP"
+)
+
+
+def seed_documents_in(folder, change_spa=lambda document: None):
+    """Copies of the seed documents in `folder`, the SPA's changed by `change_spa`."""
+    for source in sorted(sample_deals.FOLDER.glob("*.json")):
+        document = json.loads(source.read_text(encoding="utf-8"))
+        if source.name == SPA_DOCUMENT:
+            change_spa(document)
+        (folder / source.name).write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    return folder / SPA_DOCUMENT
+
+
+def misspell_offset(document):
+    rule = document["obligations"][3]["rules"][0]
+    rule["ofset"] = rule.pop("offset")
+
+
+def name_a_party_not_in_the_document(document):
+    document["obligations"][2]["beneficiaries"][0] = "AJW Partners LLC"
+
+
+def date_the_capitalization_on_the_32nd(document):
+    document["share_classes"][0]["as_of"] = "2005-05-32"
+
+
+def write_a_rate_as_a_float(document):
+    document["obligations"][0]["penalty_rate"] = 0.03
+
+
+def drop_the_company(document):
+    del document["company"]
+
+
+@pytest.mark.parametrize(("change", "record_and_problem"), [
+    (misspell_offset, (
+        'obligation #4 "4(m) / Key man life insurance" > rule #1: unknown field "ofset"; '
+        "the fields are: kind, offset, unit, anchor, event, frequency."
+    )),
+    (name_a_party_not_in_the_document, (
+        'obligation #3 "4(c) / Press release on the transaction": beneficiaries: '
+        f'"AJW Partners LLC" is not one of the parties of this document ({SPA_PARTIES}).'
+    )),
+    (date_the_capitalization_on_the_32nd, (
+        'share class #1 "Common Stock": as_of: should be a date in quotes written YYYY-MM-DD, '
+        'e.g. "2005-05-23", not "2005-05-32".'
+    )),
+    (write_a_rate_as_a_float, (
+        'obligation #1 "4(h) / Monthly list of shares authorized, reserved and issuable": '
+        'penalty_rate: should be a number in quotes, e.g. "0.03", not 0.03.'
+    )),
+    (drop_the_company, 'deal: the field "company" is missing.'),
+])
+def test_a_malformed_document_names_its_file_and_record_and_saves_nothing(tmp_path, change, record_and_problem):
+    spa_path = seed_documents_in(tmp_path, change)
+
+    with pytest.raises(sample_deals.DocumentError) as error:
+        sample_deals.sample_deals_load(folder=tmp_path)
+
+    assert str(error.value) == f"{spa_path}: {record_and_problem}"
+    assert Deal.objects.count() == 0
+    assert Party.objects.count() == 0
+
+
+def test_the_command_prints_what_is_wrong_with_a_document(tmp_path, monkeypatch):
+    spa_path = seed_documents_in(tmp_path, date_the_capitalization_on_the_32nd)
+    monkeypatch.setattr(sample_deals, "FOLDER", tmp_path)
+
+    with pytest.raises(CommandError, match="^" + re.escape(f'{spa_path}: share class #1 "Common Stock": as_of: ')):
+        load()
+    assert Deal.objects.count() == 0
+
+
+def test_a_party_written_differently_in_two_documents_is_refused(tmp_path):
+    seed_documents_in(tmp_path)
+    again = json.loads((tmp_path / SPA_DOCUMENT).read_text(encoding="utf-8"))
+    again["title"] = "CalbaTech – a later agreement"
+    again["parties"][0]["jurisdiction"] = "Delaware"
+    (tmp_path / "2006-calbatech-later.json").write_text(json.dumps(again), encoding="utf-8")
+
+    with pytest.raises(sample_deals.DocumentError) as error:
+        sample_deals.sample_deals_load(folder=tmp_path)
+
+    assert str(error.value) == (
+        f'{tmp_path / "2006-calbatech-later.json"}: party "CalbaTech, Inc.": differs from the same party in '
+        f"{tmp_path / SPA_DOCUMENT}; write it the same way in both."
+    )
+
+
+def test_a_folder_of_documents_loads_like_the_seeds(tmp_path):
+    first = sample_deals.sample_deals_load(folder=seed_documents_in(tmp_path).parent)
+    assert (first.created, first.updated) == (121, 0)
+    again = sample_deals.sample_deals_load()
+    assert (again.created, again.updated) == (0, 0)
+
