@@ -93,8 +93,16 @@ def test_a_fixed_date_rule_needs_its_date(obligation):
 
 
 def test_a_good_rule_passes(obligation):
-    DeadlineRule(obligation=obligation, kind="recurring", frequency="monthly", offset=5,
-                 offset_unit="business_days").full_clean()
+    rule = DeadlineRule(obligation=obligation, kind="recurring", frequency="monthly", offset=5,
+                        offset_unit="business_days")
+    problems = {}
+
+    try:
+        rule.full_clean()
+    except ValidationError as error:
+        problems = error.message_dict
+
+    assert problems == {}
 
 
 # Obligation

@@ -125,5 +125,12 @@ def test_a_draw_beyond_the_commitment_is_refused():
 def test_a_draw_up_to_the_commitment_is_allowed():
     line = EquityLineFactory(commitment=Decimal("10000000.00"))
     Draw.objects.create(equity_line=line, date=datetime.date(2003, 9, 1), amount=Decimal("9900000.00"))
+    last_draw = Draw(equity_line=line, date=datetime.date(2003, 10, 1), amount=Decimal("100000.00"))
+    problems = {}
 
-    Draw(equity_line=line, date=datetime.date(2003, 10, 1), amount=Decimal("100000.00")).full_clean()
+    try:
+        last_draw.full_clean()  # exactly what is left: the commitment is drawn in full
+    except ValidationError as error:
+        problems = error.message_dict
+
+    assert problems == {}
