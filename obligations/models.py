@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -50,7 +51,7 @@ class Obligation(models.Model):
     )
     penalty_base_amount = models.DecimalField(
         max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
-        help_text="The unpaid amount a yearly rate runs on (leave empty for notes: their principal is used).",
+        help_text="The unpaid amount a yearly rate runs on (leave empty for notes: their principal plus accrued interest is used).",
     )
     responsible_staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="obligations_responsible",
@@ -87,27 +88,30 @@ class Obligation(models.Model):
         if self.deal_id and self.obligor_id and not self.deal.deal_parties.filter(party_id=self.obligor_id).exists():
             raise ValidationError({"obligor": f"{self.obligor} is not a party to {self.deal}."})
 
-    def penalty_base(self, *, notes: Iterable | None = None) -> Decimal | None:
-        """What the penalty rate runs on, or None when it cannot be computed.
+    def penalty_base_on(self, *, notes: Iterable | None = None) -> Callable[[datetime.date], penalties.Base] | None:
+        """What the penalty rate runs on, day by day; None when it cannot be computed.
 
-        `notes`: the deal's convertible notes to count (e.g. as they stood on a past
-        day); by default the deal's notes now.
+        `notes`: the convertible notes to count (one holder's, or the deal's as they
+        stood on a past day); by default all the deal's notes now.
         """
         if self.penalty == self.Penalty.MONTHLY_ON_NOTES:
             notes = self.deal.convertible_notes.all() if notes is None else notes
-            # SPA s.2(f): "3% of the outstanding amount of the Notes per month".
-            return sum((note.principal for note in notes if note.issue_date), Decimal("0"))
-        if self.penalty == self.Penalty.ANNUAL_ON_AMOUNT:
-            return self.penalty_base_amount
+            terms = [penalties.NoteTerms(note.principal, note.interest_rate, note.issue_date) for note in notes]
+            # SPA s.2(f): "3% of the outstanding amount of the Notes per month plus accrued and unpaid interest".
+            return lambda day: penalties.notes_base(terms, day)
+        if self.penalty == self.Penalty.ANNUAL_ON_AMOUNT and self.penalty_base_amount is not None:
+            amount = penalties.Base(Fraction(self.penalty_base_amount))
+            return lambda day: amount
         return None
 
-    def penalty_accrued(self, *, due_date: datetime.date, as_of: datetime.date, notes: Iterable | None = None
+    def penalty_accrued(self, *, spells: Iterable[penalties.Spell | None], notes: Iterable | None = None
                         ) -> Decimal | None:
-        base = self.penalty_base(notes=notes)
-        if base is None or self.penalty_rate is None:
+        """What the penalty has accrued over the union of the breach spells; None when it cannot be computed."""
+        base_on = self.penalty_base_on(notes=notes)
+        if base_on is None or self.penalty_rate is None:
             return None
-        return penalties.accrued(kind=self.Penalty(self.penalty), base=base, rate=self.penalty_rate,
-                                 start=due_date, end=as_of)
+        return penalties.accrued(kind=self.Penalty(self.penalty), spells=spells, rate=self.penalty_rate,
+                                 base_on=base_on)
 
 
 class DeadlineRule(models.Model):
@@ -333,6 +337,10 @@ class Occurrence(models.Model):
     @property
     def obligation(self) -> Obligation:
         return self.rule.obligation
+
+    def breach_spell(self, as_of: datetime.date) -> penalties.Spell | None:
+        """The days this due date stood missed as of `as_of` (what a penalty runs on), or None."""
+        return penalties.breach_spell(status=self.status, due_date=self.due_date, done_on=self.done_on, as_of=as_of)
 
     def standing(self, today: datetime.date) -> Standing:
         """overdue / due soon / open / done / waived: what a deal administrator sees first."""

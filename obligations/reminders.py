@@ -6,7 +6,9 @@ come through `reminders_run` / `reminders_send_pending` here.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -22,6 +24,8 @@ from reckoning.reminder_policy import ReminderPolicy, parse_days_before
 from reckoning.standing import Standing
 
 logger = logging.getLogger(__name__)
+# One key=value line per send outcome and per sweep (README, "Operating it").
+_SEND_LINE = "event=reminder_send outcome=%s reminder=%s occurrence=%s attempt=%s"
 
 
 @dataclass
@@ -154,7 +158,7 @@ def reminder_context(reminder: Reminder, *, today: datetime.date) -> dict:
     obligation = occurrence.rule.obligation
     days_left = (occurrence.due_date - today).days
     overdue = occurrence.standing(today) == Standing.OVERDUE
-    accrued = obligation.penalty_accrued(due_date=occurrence.due_date, as_of=today) if overdue else None
+    accrued = obligation.penalty_accrued(spells=[occurrence.breach_spell(today)]) if overdue else None
     path = reverse("admin:obligations_occurrence_change", args=[occurrence.pk])
     return {
         "reminder": reminder,
@@ -190,6 +194,7 @@ def reminder_deliver(reminder: Reminder, *, today: datetime.date) -> None:
     if occurrence.status != Occurrence.Status.OPEN or occurrence.due_date != reminder.due_date:
         # Done, waived, or moved to another date (which gets reminders of its own).
         _finish(reminder, status=Reminder.Status.CANCELLED)
+        logger.info(_SEND_LINE, "cancelled", reminder.pk, reminder.occurrence_id, reminder.attempts)
         return
     to, cc = reminder_recipients(occurrence)
     if not to and not cc:
@@ -197,21 +202,27 @@ def reminder_deliver(reminder: Reminder, *, today: datetime.date) -> None:
         _finish(reminder, status=Reminder.Status.FAILED,
                 last_error=f"No one to send to: mark a person of {obligor} to receive reminders, "
                            "or name the obligation's responsible staff.")
+        logger.error(_SEND_LINE + " error=%s", "failed", reminder.pk, reminder.occurrence_id, reminder.attempts,
+                     json.dumps(reminder.last_error))
         return
     try:
         emails.send("reminder", to=to or cc, cc=cc if to else [], context=reminder_context(reminder, today=today),
                     headers={"Message-ID": reminder.message_id})
     except Exception as error:  # any failure to hand over the message: retry, never lose it
-        logger.warning("Reminder %s attempt %s failed: %s", reminder.pk, reminder.attempts, error)
         if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
             _finish(reminder, status=Reminder.Status.FAILED, last_error=f"{type(error).__name__}: {error}")
+            logger.error(_SEND_LINE + " error=%s", "failed", reminder.pk, reminder.occurrence_id, reminder.attempts,
+                         json.dumps(reminder.last_error))
         else:
             _finish(reminder, status=Reminder.Status.PENDING, last_error=f"{type(error).__name__}: {error}",
                     next_attempt_at=timezone.now() + _backoff(reminder.attempts))
+            logger.warning(_SEND_LINE + " retry_at=%s error=%s", "retry", reminder.pk, reminder.occurrence_id,
+                           reminder.attempts, reminder.next_attempt_at.isoformat(), json.dumps(reminder.last_error))
         return
     _finish(reminder, status=Reminder.Status.SENT, sent_at=timezone.now(), last_error="",
             recipients=", ".join(to + cc))
-    logger.info("Reminder %s sent to %s", reminder.pk, ", ".join(to + cc))
+    logger.info(_SEND_LINE + " recipients=%s", "sent", reminder.pk, reminder.occurrence_id, reminder.attempts,
+                len(to + cc))
 
 
 def reminders_send_pending(*, today: datetime.date, limit: int | None = None) -> RunResult:
@@ -237,7 +248,15 @@ def reminders_run(*, today: datetime.date, dry_run: bool = False) -> RunResult:
     """Sweep for due reminders and send them: what beat runs, and `send_reminders`."""
     if dry_run:
         return RunResult(created=reminders_plan(today=today))
+    started = time.monotonic()
     created = reminders_create_due(today=today)
     result = reminders_send_pending(today=today)
     result.created = created
+    logger.info(
+        "event=reminder_sweep today=%s created=%s sent=%s retrying=%s failed=%s retry_at=%s duration_ms=%d",
+        today, len(created), len(result.sent),
+        sum(r.status == Reminder.Status.PENDING for r in result.failed),
+        sum(r.status == Reminder.Status.FAILED for r in result.failed),
+        result.retry_at.isoformat() if result.retry_at else "", (time.monotonic() - started) * 1000,
+    )
     return result

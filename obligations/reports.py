@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
 
 import django_filters
 from django.db import models
@@ -27,6 +29,7 @@ from deals.reporting import (
 )
 from instruments.models import ConvertibleNote, Draw, EquityLine
 from obligations.models import Obligation, Occurrence, Reminder, standing_q
+from reckoning import penalties
 from parties.models import Party
 from parties.reports import party_filter
 from reckoning.standing import Standing
@@ -292,8 +295,8 @@ def _in_range(day: datetime.date, options: dict) -> bool:
 class FeesReport(ListReport):
     name = "fees"
     title = "Fees and penalties"
-    description = ("Placement fees on each draw, and what each overdue deadline with a penalty in numbers has "
-                   "accrued as of the day.")
+    description = ("Placement fees on each draw, and what each covenant with a penalty in numbers has accrued as "
+                   "of the day, for each payee: once a day while any of its due dates is missed, never stacked.")
     position = 60
     filterset_class = FeesFilterSet
     columns = (
@@ -302,11 +305,12 @@ class FeesReport(ListReport):
         Col("item", "Item"),
         Col("payer", "Payer"),
         Col("payee", "Payee"),
-        Col("date", "Draw or due date"),
+        Col("date", "Draw date or first breach day"),
         Col("base", "On"),
         Col("rate", "Rate"),
-        Col("days", "Days overdue"),
+        Col("days", "Days in breach"),
         Col("amount", "Amount"),
+        Col("how", "How it was computed", ()),
     )
 
     def unsorted_rows(self, filterset):
@@ -349,6 +353,7 @@ class FeesReport(ListReport):
                 "rate": line.placement_fee_rate,
                 "days": None,
                 "amount": draw.placement_fee,
+                "how": f"{(line.placement_fee_rate * 100).normalize():f}% of the draw.",
             }
 
     def _obligations(self, filterset) -> tuple[dict[int, Obligation], dict[int, list[ConvertibleNote]]]:
@@ -356,14 +361,16 @@ class FeesReport(ListReport):
         day = filterset.as_of_day
         notes = defaultdict(list)
         if not day:
-            for note in ConvertibleNote.objects.all():
+            for note in ConvertibleNote.objects.select_related("holder"):
                 notes[note.deal_id].append(note)
             obligations = Obligation.objects.exclude(penalty=Obligation.Penalty.NONE).select_related("deal", "obligor")
             return {obligation.pk: obligation for obligation in obligations}, notes
         deals = {r.id: r.instance for r in as_of_records(Deal, day)}
         parties = {r.id: r.instance for r in as_of_records(Party, day)}
         for record in as_of_records(ConvertibleNote, day):
-            notes[record.deal_id].append(record.instance)
+            note = record.instance
+            note.holder = parties.get(note.holder_id)
+            notes[record.deal_id].append(note)
         obligations = {}
         for record in as_of_records(Obligation, day).exclude(penalty=Obligation.Penalty.NONE):
             obligation = record.instance
@@ -379,34 +386,108 @@ class FeesReport(ListReport):
             occurrences = as_of_records(Occurrence, day).select_related("rule")
         else:
             occurrences = Occurrence.objects.select_related("rule")
-        occurrences = occurrences.filter(
-            standing_q(Standing.OVERDUE, today=day), rule__obligation_id__in=list(obligations)
-        ).order_by("due_date", "id")
-        payees = defaultdict(list)
+        occurrences = occurrences.filter(due_date__lt=day, rule__obligation_id__in=list(obligations))
+        spells = defaultdict(list)
+        for occurrence in occurrences.iterator(chunk_size=500):
+            if _in_range(occurrence.due_date, options):
+                spell = Occurrence(status=occurrence.status, due_date=occurrence.due_date,
+                                   done_on=occurrence.done_on).breach_spell(day)
+                spells[occurrence.rule.obligation_id].append(spell)
+        beneficiaries = defaultdict(list)
         for link in Obligation.beneficiaries.through.objects.filter(
             obligation_id__in=list(obligations)
         ).select_related("party").order_by("party__legal_name"):
-            payees[link.obligation_id].append(link.party.legal_name)
-        for occurrence in occurrences.iterator(chunk_size=500):
-            obligation = obligations[occurrence.rule.obligation_id]
-            if not _in_range(occurrence.due_date, options):
-                continue
+            beneficiaries[link.obligation_id].append(link.party)
+        for obligation_id, obligation_spells in spells.items():
+            obligation = obligations[obligation_id]
             if options.get("deal") and obligation.deal_id != options["deal"].pk:
                 continue
-            if options.get("party") and obligation.obligor_id != options["party"].pk:
+            union = penalties.breach_spells(obligation_spells)
+            if not union:
                 continue
-            base = obligation.penalty_base(notes=notes[obligation.deal_id])
-            yield {
-                "kind": "Penalty accrued",
-                "deal": obligation.deal.title,
-                "item": f"s.{obligation.section} {obligation.title}",
-                "payer": str(obligation.obligor),
-                "payee": ", ".join(payees[obligation.pk]),
-                "date": occurrence.due_date,
-                "base": base,
-                "rate": obligation.penalty_rate,
-                "days": (day - occurrence.due_date).days,
-                "amount": obligation.penalty_accrued(due_date=occurrence.due_date, as_of=day,
-                                                     notes=notes[obligation.deal_id]),
-            }
+            for payees, payee_notes, reading in self._payees(obligation, beneficiaries[obligation_id],
+                                                              notes[obligation.deal_id]):
+                party = options.get("party")
+                if party and party.pk != obligation.obligor_id and party.pk not in {p.pk for p in payees}:
+                    continue
+                base_on = obligation.penalty_base_on(notes=payee_notes)
+                base = base_on(day) if base_on else None
+                yield {
+                    "kind": "Penalty accrued",
+                    "deal": obligation.deal.title,
+                    "item": f"s.{obligation.section} {obligation.title}",
+                    "payer": str(obligation.obligor),
+                    "payee": ", ".join(p.legal_name for p in payees),
+                    "date": union[0].start,
+                    "base": _cents(base.total) if base else None,
+                    "rate": obligation.penalty_rate,
+                    "days": sum(spell.days for spell in union),
+                    "amount": obligation.penalty_accrued(spells=union, notes=payee_notes),
+                    "how": _how(union, base, day, reading),
+                }
+
+    @staticmethod
+    def _payees(obligation: Obligation, beneficiaries: list[Party], deal_notes: list[ConvertibleNote]):
+        """(payees, the notes their damages run on, the reading taken) for each payee of the obligation.
+
+        SPA s.2(f): damages are paid to each Buyer on its own Notes. Notes that record
+        no holder are the Buyers' together (the signature pages leave the amounts blank).
+        """
+        if obligation.penalty != Obligation.Penalty.MONTHLY_ON_NOTES:
+            return [(beneficiaries, None, "")]
+        by_holder = defaultdict(list)
+        for note in deal_notes:
+            by_holder[note.holder].append(note)
+        groups = []
+        for holder, holder_notes in sorted(by_holder.items(), key=lambda item: item[0].legal_name if item[0] else ""):
+            if holder is None:
+                groups.append((beneficiaries, holder_notes, "notes held by the beneficiaries together"))
+            else:
+                groups.append(([holder], holder_notes, f"{holder.legal_name}'s own notes"))
+        return groups
+
+
+@register
+class FeeTotalsReport(ListReport):
+    name = "fee-totals"
+    title = "Fees and penalties: totals"
+    description = "The fees and penalties report added up for each deal and for each payee, with the same filters."
+    position = 65
+    filterset_class = FeesFilterSet
+    columns = (
+        Col("totals_for", "Totals for"),
+        Col("name", "Deal or payee"),
+        Col("fees", "Placement fees"),
+        Col("penalties", "Penalties accrued"),
+        Col("amount", "Total"),
+    )
+
+    def unsorted_rows(self, filterset):
+        totals: dict[tuple[str, str], dict] = {}
+        for row in FeesReport().unsorted_rows(filterset):
+            column = "fees" if row["kind"] == "Placement fee" else "penalties"
+            for key in (("Deal", row["deal"]), ("Payee", row["payee"])):
+                total = totals.setdefault(key, {"totals_for": key[0], "name": key[1], "fees": Decimal("0.00"),
+                                                "penalties": Decimal("0.00"), "amount": Decimal("0.00")})
+                total[column] += row["amount"] or 0
+                total["amount"] += row["amount"] or 0
+        return list(totals.values())
+
+
+def _cents(amount: Fraction) -> Decimal:
+    return (Decimal(amount.numerator) / Decimal(amount.denominator)).quantize(Decimal("0.01"))
+
+
+def _how(spells: list[penalties.Spell], base: penalties.Base | None, day: datetime.date, reading: str) -> str:
+    shown = "; ".join(str(spell) for spell in spells[:3]) + (f"; and {len(spells) - 3} more" if len(spells) > 3 else "")
+    text = f"In breach {shown}."
+    if base is not None:
+        text += f" Base on {day.isoformat()}: {_cents(base.principal):,}"
+        if base.interest:
+            text += f" principal + {_cents(base.interest):,} accrued interest"
+        text += "."
+    if reading:
+        text += f" On {reading}."
+    return text
+
 

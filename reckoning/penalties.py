@@ -1,13 +1,25 @@
-"""What a missed deadline costs. Pure arithmetic: no Django import."""
+"""What a missed deadline costs. Pure arithmetic: no Django import.
+
+A continuing breach of one covenant is one breach: however many of its due
+dates are missed at once, it accrues once a day while any of them is uncured
+(SPA s.4(h): "until the list is delivered"; s.4(o): "until such breach is
+cured"). So the days are the union of the breach spells of every due date of
+the covenant, and each day accrues on the base as it stands that day.
+"""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from reckoning.choices import Choice
 from reckoning.deadlines import add_months
 
 CENT = Decimal("0.01")
+DAYS_IN_YEAR = 365  # SPA s.4(f) "15% per annum": simple interest on an actual/365 day count
+ONE_DAY = datetime.timedelta(days=1)
 
 
 class PenaltyKind(Choice):
@@ -18,34 +30,115 @@ class PenaltyKind(Choice):
     ANNUAL_ON_AMOUNT = "annual_on_amount", "Rate per year on an unpaid amount"
 
 
-def months_elapsed(start: datetime.date, end: datetime.date) -> Decimal:
-    """Whole months from start to end, plus the part month as days over that month's length."""
-    if end <= start:
-        return Decimal("0")
-    whole = 0
-    while add_months(start, whole + 1) <= end:
-        whole += 1
-    month_start = add_months(start, whole)
-    month_length = (add_months(start, whole + 1) - month_start).days
-    return Decimal(whole) + Decimal((end - month_start).days) / Decimal(month_length)
+@dataclass(frozen=True, order=True)
+class Spell:
+    """Days a covenant stood breached: from `start` up to, not including, `end`."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()} to {(self.end - ONE_DAY).isoformat()} ({self.days} days)"
 
 
-def monthly_prorated(*, base: Decimal, monthly_rate: Decimal, start: datetime.date, end: datetime.date) -> Decimal:
-    """SPA s.2(f): 3% of the outstanding Notes per month, "prorated for partial months"."""
-    return (base * monthly_rate * months_elapsed(start, end)).quantize(CENT, rounding=ROUND_HALF_UP)
+def breach_spell(*, status: str, due_date: datetime.date, done_on: datetime.date | None,
+                 as_of: datetime.date) -> Spell | None:
+    """The days one due date stood missed as of the end of `as_of`: from the due date until it was done.
+
+    Nothing is owed for a due date done by its date, waived, or not yet past;
+    one still open is breached up to `as_of`, one done late up to the day it was done.
+    """
+    if status == "waived":
+        return None
+    end = done_on if status == "done" and done_on is not None else as_of
+    end = min(end, as_of)
+    return Spell(due_date, end) if end > due_date else None
 
 
-def annual_simple(*, base: Decimal, annual_rate: Decimal, start: datetime.date, end: datetime.date) -> Decimal:
-    """SPA s.4(f): interest "at a rate of 15% per annum", simple, on an actual/365 day count."""
-    days = max(0, (end - start).days)
-    return (base * annual_rate * Decimal(days) / Decimal(365)).quantize(CENT, rounding=ROUND_HALF_UP)
+def breach_spells(spells: Iterable[Spell | None]) -> list[Spell]:
+    """The union of breach spells, earliest first: overlapping or touching spells are one spell."""
+    merged: list[Spell] = []
+    for spell in sorted(spell for spell in spells if spell is not None and spell.days > 0):
+        if merged and spell.start <= merged[-1].end:
+            merged[-1] = Spell(merged[-1].start, max(merged[-1].end, spell.end))
+        else:
+            merged.append(spell)
+    return merged
 
 
-def accrued(*, kind: PenaltyKind, base: Decimal, rate: Decimal, start: datetime.date, end: datetime.date
-            ) -> Decimal | None:
-    """What a penalty of `kind` has accrued from start to end; None when the agreement states no numbers."""
+@dataclass(frozen=True)
+class NoteTerms:
+    """What the damages base needs of one note."""
+
+    principal: Decimal
+    interest_rate: Decimal  # a year, as a fraction: 0.10 for 10%
+    issue_date: datetime.date | None  # None: not issued yet, so not outstanding
+
+
+@dataclass(frozen=True)
+class Base:
+    """What a rate runs on, on one day."""
+
+    principal: Fraction
+    interest: Fraction = Fraction(0)
+
+    @property
+    def total(self) -> Fraction:
+        return self.principal + self.interest
+
+
+def notes_base(notes: Iterable[NoteTerms], day: datetime.date) -> Base:
+    """SPA s.2(f) "the outstanding amount of the Notes ... plus accrued and unpaid interest" on `day`.
+
+    The reading the desk takes: a note is outstanding from its issue date (the desk
+    records no repayment or conversion), and its interest accrues simply from
+    the issue date at its yearly rate on an actual/365 count, none of it paid.
+    """
+    principal = interest = Fraction(0)
+    for note in notes:
+        if note.issue_date is None or note.issue_date > day:
+            continue
+        principal += Fraction(note.principal)
+        interest += Fraction(note.principal) * Fraction(note.interest_rate) * (day - note.issue_date).days / DAYS_IN_YEAR
+    return Base(principal, interest)
+
+
+def _days(spell: Spell) -> Iterable[datetime.date]:
+    return (spell.start + datetime.timedelta(days=offset) for offset in range(spell.days))
+
+
+def _monthly(spells: list[Spell], rate: Fraction, base_on: Callable[[datetime.date], Base]) -> Fraction:
+    # "per month ... prorated for partial months": each spell is counted in months from its first
+    # day, and a day accrues the month's rate over that month's length, so a whole month accrues
+    # the rate once whatever its length.
+    total = Fraction(0)
+    for spell in spells:
+        month = 0
+        while (month_start := add_months(spell.start, month)) < spell.end:
+            month_end = add_months(spell.start, month + 1)
+            length = (month_end - month_start).days
+            for day in _days(Spell(month_start, min(month_end, spell.end))):
+                total += base_on(day).total * rate / length
+            month += 1
+    return total
+
+
+def _annual(spells: list[Spell], rate: Fraction, base_on: Callable[[datetime.date], Base]) -> Fraction:
+    return sum((base_on(day).total * rate / DAYS_IN_YEAR for spell in spells for day in _days(spell)), Fraction(0))
+
+
+def accrued(*, kind: PenaltyKind, spells: Iterable[Spell | None], rate: Decimal,
+            base_on: Callable[[datetime.date], Base]) -> Decimal | None:
+    """What a penalty of `kind` has accrued over the union of `spells`; None when the agreement states no numbers."""
+    union = breach_spells(spells)
     if kind == PenaltyKind.MONTHLY_ON_NOTES:
-        return monthly_prorated(base=base, monthly_rate=rate, start=start, end=end)
-    if kind == PenaltyKind.ANNUAL_ON_AMOUNT:
-        return annual_simple(base=base, annual_rate=rate, start=start, end=end)
-    return None
+        amount = _monthly(union, Fraction(rate), base_on)
+    elif kind == PenaltyKind.ANNUAL_ON_AMOUNT:
+        amount = _annual(union, Fraction(rate), base_on)
+    else:
+        return None
+    return (Decimal(amount.numerator) / Decimal(amount.denominator)).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -106,19 +106,21 @@ def test_an_overdue_reminder_says_by_how_many_days(obligation):
 
 
 def test_an_overdue_reminder_shows_the_liquidated_damages_accrued_on_the_issued_notes(obligation):
-    # SPA s.2(f): 3% a month of $800,000 of issued notes, 15 days into a 30-day month = $12,000.00.
+    # SPA s.2(f): 3% a month of $800,000 of notes issued on the due date plus their accrued 10% interest,
+    # 15 days into a 30-day month: 15/30 x 3% x (800,000 + 800,000 x 10% x 7/365 on average) = $12,023.01.
     Obligation.objects.filter(pk=obligation.pk).update(
         penalty=Obligation.Penalty.MONTHLY_ON_NOTES, penalty_rate=Decimal("0.03")
     )
-    ConvertibleNoteFactory(deal=obligation.deal, principal=Decimal("800000.00"))
+    ConvertibleNoteFactory(deal=obligation.deal, principal=Decimal("800000.00"), interest_rate=Decimal("0.10"),
+                           issue_date=datetime.date(2026, 11, 5))
     ConvertibleNoteFactory(deal=obligation.deal, principal=Decimal("600000.00"), issue_date=None)  # not issued
     obligation.refresh_from_db()
 
     message, _ = email_for(obligation, due=datetime.date(2026, 11, 5), today=datetime.date(2026, 11, 20))
 
     assert message.subject.startswith("OVERDUE by 15 days: ")
-    assert "Accrued so far (15 days late, as of 2026-11-20): $12,000.00" in message.body.splitlines()
-    assert "Accrued so far (15 days late, as of 2026-11-20): <strong>$12,000.00</strong>" in html_of(message)
+    assert "Accrued so far (15 days late, as of 2026-11-20): $12,023.01" in message.body.splitlines()
+    assert "Accrued so far (15 days late, as of 2026-11-20): <strong>$12,023.01</strong>" in html_of(message)
     assert Reminder.objects.get().days_from_due == 15
 
 

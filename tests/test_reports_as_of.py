@@ -186,7 +186,8 @@ def test_penalties_accrue_to_the_as_of_day_and_stop_once_done(auditor):
 
     assert [(r["days"], r["amount"]) for r in on_31_august] == [("5", "750.00")]
     assert [(r["days"], r["amount"]) for r in on_5_september] == [("10", "1500.00")]
-    assert now == []
+    # Paid on 10 September: 15 days at 15% a year on $365,000, and no more.
+    assert [(r["days"], r["amount"]) for r in now] == [("15", "2250.00")]
 
 
 def test_reminders_as_of_a_day_are_those_created_by_then_and_not_yet_sent_if_sent_later(auditor):

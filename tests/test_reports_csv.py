@@ -37,7 +37,8 @@ HEADERS = {
     "instruments": "deal,kind,name,issuer,holder,section,principal,interest_rate,secured,issue_date,maturity_date,"
                    "conversion_price,shares,exercise_price,expiry_date,authorized,issued,reserved,summary",
     "parties": "deal,role,party,signatory,notice_address,phone,fax,email,copy_to",
-    "fees": "kind,deal,item,payer,payee,date,base,rate,days,amount",
+    "fees": "kind,deal,item,payer,payee,date,base,rate,days,amount,how",
+    "fee-totals": "totals_for,name,fees,penalties,amount",
     "history": "when,user,model,object,change,changes",
 }
 
@@ -113,6 +114,7 @@ def filters_for(name: str, deal) -> tuple[str, list[str]]:
         "instruments": (f"deal={deal.pk}&party={company}", ["--deal", str(deal.pk), "--party", str(company)]),
         "parties": (f"deal={deal.pk}", ["--deal", str(deal.pk)]),
         "fees": (f"deal={deal.pk}&as_of=2005-09-20", ["--deal", str(deal.pk), "--as-of", "2005-09-20"]),
+        "fee-totals": (f"deal={deal.pk}&as_of=2005-09-20", ["--deal", str(deal.pk), "--as-of", "2005-09-20"]),
         "history": (f"deal={deal.pk}&start=2005-09-20&end=2005-09-20",
                     ["--deal", str(deal.pk), "--from", "2005-09-20", "--to", "2005-09-20"]),
     }[name]
@@ -172,10 +174,12 @@ def test_text_that_looks_like_a_formula_is_neutralised_and_numbers_stay_numbers(
     assert reminders[1][-1] == "'=cmd|' /C calc'!A0"
     assert [row[6] for row in parties[1:]] == ["'-5551234"]
     penalty = next(row for row in fees if row[0] == "Penalty accrued")
-    assert penalty[5:] == ["2005-08-26", "-365000.00", "0.100000", "25", "-2500.00"]
-    assert b",-365000.00,0.100000,25,-2500.00\r\n" in fees_body
+    assert penalty[5:] == ["2005-08-26", "-365000.00", "0.100000", "25", "-2500.00",
+                           "In breach 2005-08-26 to 2005-09-19 (25 days). Base on 2005-09-20: -365,000.00."]
+    assert b",-365000.00,0.100000,25,-2500.00,\"In breach" in fees_body
     fee = next(row for row in fees if row[0] == "Placement fee")
-    assert fee[3:] == ["'" + EVIL, "Oftring & Company, Inc.", "2005-07-01", "250000.00", "0.010000", "", "2500.00"]
+    assert fee[3:] == ["'" + EVIL, "Oftring & Company, Inc.", "2005-07-01", "250000.00", "0.010000", "", "2500.00",
+                        "1% of the draw."]
 
 
 def test_a_byte_order_mark_only_when_asked(auditor, desk):

@@ -14,7 +14,7 @@ from tests.factories import ConvertibleNoteFactory, DeadlineRuleFactory, DealFac
 
 pytestmark = pytest.mark.django_db
 
-REPORTS = ["deadlines", "compliance", "reminders", "instruments", "parties", "fees", "history"]
+REPORTS = ["deadlines", "compliance", "reminders", "instruments", "parties", "fees", "fee-totals", "history"]
 CALBATECH = "CalbaTech – Securities Purchase Agreement (10% secured convertible notes)"
 
 

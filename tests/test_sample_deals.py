@@ -26,6 +26,7 @@ from obligations import signals
 from obligations.models import DeadlineRule, Obligation, Occurrence
 from parties.models import DealParty, Party, Person
 from parties.services import notice_effective_on
+from reckoning.penalties import Spell
 
 PAA = "Cal-Bay International – Placement Agent Agreement (equity line)"
 SPA = "CalbaTech – Securities Purchase Agreement (10% secured convertible notes)"
@@ -394,8 +395,10 @@ def test_monthly_reserve_list_is_due_five_business_days_after_each_month_end(spa
         D(2006, 1, 9),  # December: Mon 2 Jan 2006 New Year's Day observed skipped
         D(2006, 2, 7),
     ]
-    # A month missed by ten days costs 3% a month on the $800,000 of Closing Notes, prorated.
-    assert obligation.penalty_accrued(due_date=D(2005, 6, 7), as_of=D(2005, 6, 17)) == Decimal("8000.00")
+    # A month missed by ten days costs 3% a month on the $800,000 of Closing Notes plus their 10% interest
+    # (15 to 24 days of it), prorated: 10/30 x 3% x (800,000 + 800,000 x 10% x 19.5/365 on average) = 8,042.74.
+    may = Spell(D(2005, 6, 7), D(2005, 6, 17))
+    assert obligation.penalty_accrued(spells=[may]) == Decimal("8042.74")
 
 
 def test_one_off_covenants_fall_on_the_business_days_counted_from_may_23_2005(spa):
