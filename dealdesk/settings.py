@@ -5,9 +5,16 @@ manage.py) through django-environ; `.env.example` lists each one. The defaults
 are the embedded ones: SQLite, email printed to the console, no servers needed.
 """
 import datetime
+import os
 from pathlib import Path
 
 import environ
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -15,10 +22,34 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # CORE
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
+# Sessions, CSRF tokens and password-reset links are signed with SECRET_KEY: whoever knows it
+# can forge them. With DEBUG off the desk refuses to start without a real one (Django's own bar,
+# as `check --deploy` applies it). A local run (DEBUG=true) and the test suite (pytest sets
+# PYTEST_VERSION for its run, and the worker processes it starts inherit it) may go without:
+# they get a throwaway key that `check --deploy` flags.
+SECRET_KEY = env("SECRET_KEY", default="")
+_KEY_IS_REAL = (
+    len(SECRET_KEY) >= SECRET_KEY_MIN_LENGTH
+    and len(set(SECRET_KEY)) >= SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    and not SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+)
+if not _KEY_IS_REAL and not DEBUG and "PYTEST_VERSION" not in os.environ:
+    raise ImproperlyConfigured(
+        ("SECRET_KEY is not set. " if not SECRET_KEY else
+         f"SECRET_KEY is too weak: it needs {SECRET_KEY_MIN_LENGTH} or more characters, "
+         f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} or more of them different, "
+         f"and not the prefix {SECRET_KEY_INSECURE_PREFIX!r}. ")
+        + "With DEBUG off, set SECRET_KEY in the environment (or in .env beside manage.py) to a long "
+        "random value of your own, such as the output of\n"
+        "    python -c 'import secrets; print(secrets.token_urlsafe(50))'\n"
+        "For a local run on this machine, set DEBUG=true instead."
+    )
+SECRET_KEY = SECRET_KEY or SECRET_KEY_INSECURE_PREFIX + "dealdesk-local-runs-and-tests-only"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Absolute address of the site: the links inside emails, and whether it is served over https.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -36,6 +67,7 @@ INSTALLED_APPS = [
     "deals",
     "parties",
     "instruments",
+    "closings",
     "obligations",
     # The project wiring: run command, sample deals, roles.
     "dealdesk",
@@ -72,6 +104,27 @@ TEMPLATES = [
         },
     },
 ]
+
+# HTTPS
+# An https SITE_URL means the site is served over TLS only: cookies travel only over https,
+# browsers are told to come back over https for a year (HSTS), and plain http is redirected.
+# Each can be set on its own. Behind a proxy that terminates TLS the app sees plain http: name
+# the header the proxy sets (SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https; the proxy must
+# overwrite any such header a client sends), or else let the proxy redirect
+# (SECURE_SSL_REDIRECT=false) and trust the https origin (CSRF_TRUSTED_ORIGINS).
+_SERVED_OVER_HTTPS = SITE_URL.lower().startswith("https://")
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SERVED_OVER_HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_SERVED_OVER_HTTPS)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SERVED_OVER_HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60 if _SERVED_OVER_HTTPS else 0)
+# Both reach beyond this host (preload: into the browsers' built-in lists, slow to undo), so
+# they are the operator's explicit choice, and `check --deploy` is not asked to push for them.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+SECURE_PROXY_SSL_HEADER = env.tuple("SECURE_PROXY_SSL_HEADER", default=None)
+# A load balancer probes the health check over plain http from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 # DATABASE
 DATABASES = {
@@ -130,12 +183,14 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = env.path("CELERY_BROKER_DIR", default=BASE_DIR / "var" / "broker")
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (Path(_broker_dir) / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(Path(_broker_dir) / "queue"),
         "data_folder_out": str(Path(_broker_dir) / "queue"),
         "processed_folder": str(Path(_broker_dir) / "processed"),
+        # Where the exchange tables live (the default is a "control" folder in the working directory).
+        "control_folder": str(Path(_broker_dir) / "control"),
     }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="dealdesk")
@@ -163,16 +218,33 @@ REMINDER_CLAIM_TIMEOUT_SECONDS = env.float("REMINDER_CLAIM_TIMEOUT_SECONDS", def
 REMINDER_SWEEP_EVERY_MINUTES = env.int("REMINDER_SWEEP_EVERY_MINUTES", default=15)
 
 # DEALDESK
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # How far ahead concrete due dates of recurring rules are generated.
 DEADLINE_HORIZON_DAYS = env.int("DEADLINE_HORIZON_DAYS", default=400)
 # An open occurrence due within this many days shows as "due soon".
 DUE_SOON_DAYS = env.int("DUE_SOON_DAYS", default=14)
 
+# HEALTH
+# /health/ answers 503 when the broker does not answer within this many seconds ...
+HEALTH_BROKER_TIMEOUT_SECONDS = env.float("HEALTH_BROKER_TIMEOUT_SECONDS", default=3)
+# ... or when a reminder ready to send has waited longer than this many minutes.
+HEALTH_OUTBOX_MAX_WAIT_MINUTES = env.int("HEALTH_OUTBOX_MAX_WAIT_MINUTES", default=60)
+
 # LOGGING
+# One line per record, key=value pairs (logfmt) a log shipper can parse:
+#   time=2026-12-01T09:00:00+0000 level=INFO logger=obligations.reminders event=reminder_sweep created=3 ...
+# The desk's own messages are key=value throughout (README, "Operating it"); other libraries'
+# messages follow the logger= field as they come.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "keyvalue": {
+            "format": "time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "keyvalue"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# Celery workers and beat log through the handler above instead of replacing it with their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from dealdesk.health import health
+
 admin.site.site_header = "dealdesk"
 admin.site.site_title = "dealdesk"
 admin.site.index_title = "Deals, parties, instruments and obligations"
@@ -11,4 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reports/", include("dealdesk.report_urls")),
     path("calendar/", include("obligations.urls")),
+    path("health/", health, name="health"),
 ]

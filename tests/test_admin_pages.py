@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from closings.models import Closing, ClosingItem
 from deals.models import Deal, RelatedAgreement
 from instruments.models import Draw, ReserveCovenant, ShareReservation, Tranche
 from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder
@@ -33,7 +34,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"dealdesk", "parties", "instruments", "obligations"}
+OUR_APPS = {"dealdesk", "parties", "instruments", "closings", "obligations"}
 
 
 @pytest.fixture
@@ -66,6 +67,11 @@ def deal(django_user_model):
                              placement_fee_rate=Decimal("0.01"))
     Draw.objects.create(equity_line=line, date=datetime.date(2005, 8, 1), amount=Decimal("250000"))
     ReserveCovenant.objects.create(deal=deal, share_class=common, section="4(h)")
+    closing = Closing.objects.create(deal=deal, name="Filing tranche closing", section="4(l)", tranche=tranche)
+    ClosingItem.objects.create(closing=closing, section="7(h)", title="Opinion of the Company's counsel",
+                               text="The Buyer shall have received an opinion of the Company's counsel.",
+                               kind=ClosingItem.Kind.DELIVERABLE, condition_of=ClosingItem.ConditionOf.INVESTOR,
+                               satisfied_by=company)
     # SPA s.4(h): monthly statements within five business days of each month end, for a year.
     obligation = ObligationFactory(deal=deal, obligor=company, title="Monthly shareholder statement",
                                    section="4(h)")
@@ -143,7 +149,7 @@ def test_deal_page_is_the_workspace(admin_client, deal):
 
     inline_models = {formset.opts.model for formset in response.context["inline_admin_formsets"]}
     assert {"DealEvent", "RelatedAgreement", "DealParty", "NoticeMethod", "ShareClass", "ConvertibleNote",
-            "Warrant", "EquityLine", "Tranche", "ReserveCovenant", "Obligation"} == {
+            "Warrant", "EquityLine", "Tranche", "ReserveCovenant", "Closing", "Obligation"} == {
         m.__name__ for m in inline_models}
     # 2 x (8,000,000 conversion shares + 4,857,316 warrant shares) against 20,000,000 reserved.
     assert "2 x 12,857,316 issuable = 25,714,632 required; 20,000,000 reserved: SHORT by 5,714,632." in page

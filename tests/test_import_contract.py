@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["dealdesk", "obligations", "instruments", "parties", "deals", "reckoning"]
+PACKAGES = ["dealdesk", "obligations", "closings", "instruments", "parties", "deals", "reckoning"]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

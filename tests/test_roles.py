@@ -18,7 +18,7 @@ from tests.factories import DeadlineRuleFactory
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ["dealdesk", "parties", "instruments", "obligations"]
+DOMAIN_APPS = ["dealdesk", "parties", "instruments", "closings", "obligations"]
 
 
 def permissions_of(group_name: str) -> set[str]:

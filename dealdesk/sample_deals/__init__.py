@@ -37,6 +37,7 @@ from pathlib import Path
 
 from django.db import models, transaction
 
+from closings.models import Closing, ClosingItem
 from deals.models import Deal, DealEvent, RelatedAgreement
 from instruments.models import (
     ConvertibleNote,
@@ -218,6 +219,7 @@ def _load_deal(loader: _Loader, data: DealData, parties: dict[str, Party]) -> De
 
     for obligation in data.obligations:
         _load_obligation(loader, deal, obligation, company, parties, events)
+    _load_closings(loader, deal, data, parties)
     return deal
 
 
@@ -346,3 +348,25 @@ def _summarise(deal: Deal) -> DealSummary:
         obligations=deal.obligations.count(),
         occurrences=Occurrence.objects.for_deal(deal).count(),
     )
+
+
+def _load_closings(loader: _Loader, deal: Deal, data: DealData, parties: dict[str, Party]) -> None:
+    """Each closing and its checklist, matched by name and by (section, title).
+
+    The scheduled date (once the desk knows it) and what becomes of each item
+    (status, date, evidence, who recorded it) are the desk's: a reload keeps them.
+    """
+    for closing_data in data.closings:
+        tranche = Tranche.objects.get(deal=deal, name=closing_data.tranche) if closing_data.tranche else None
+        closing = loader.upsert(Closing, {"deal": deal, "name": closing_data.name}, {
+            "section": closing_data.section,
+            "tranche": tranche,
+            "notes": closing_data.notes,
+        }, create_only={"scheduled_for": closing_data.scheduled_for})
+        for item in closing_data.items:
+            loader.upsert(ClosingItem, {"closing": closing, "section": item.section, "title": item.title}, {
+                "text": item.text,
+                "kind": item.kind,
+                "condition_of": item.condition_of,
+                "satisfied_by": parties[item.satisfied_by] if item.satisfied_by else None,
+            })

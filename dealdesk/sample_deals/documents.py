@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 
+from closings.models import ClosingItem
 from deals.models import Deal
 from instruments.models import ShareClass, ShareReservation
 from obligations.models import DeadlineRule, Obligation
@@ -254,6 +255,7 @@ class DealData(_Record):
     warrants: tuple[WarrantData, ...] = ()
     equity_lines: tuple[EquityLineData, ...] = ()
     obligations: tuple[ObligationData, ...] = ()
+    closings: tuple[ClosingData, ...] = ()
 
 
 # --------------------------------------------------------------------------
@@ -299,6 +301,7 @@ def document_read(*, path: Path) -> DealData:
         raise DocumentError(f'{path}: the key "{error}" appears twice in one object.')
     deal = _build(DealData, raw, (), fail)
     _check_references(deal, fail)
+    _check_closings(deal, fail)
     return deal
 
 
@@ -469,3 +472,52 @@ def _check_references(deal: DealData, fail: Fail) -> None:
         for rule_index, rule in enumerate(obligation.rules, 1):
             if rule.event:
                 event(rule.event, (*where, _label(RuleData, rule_index, rule)))
+
+
+# --------------------------------------------------------------------------
+# Closings: each closing's checklist (SPA ss.6, 7 and 4(l); PAA s.8)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClosingItemData(_Record):
+    LABEL = "item"
+    KEY = ("section", "title")
+    section: str
+    title: str
+    kind: str = field(metadata=_choices(ClosingItem, "kind"))
+    condition_of: str = field(metadata=_choices(ClosingItem, "condition_of"))  # a role in the deal
+    satisfied_by: str = ""  # a party to the deal; empty: a state of affairs no party delivers
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClosingData(_Record):
+    """A closing and its checklist. What becomes of each item (status, date, evidence) is the desk's to record."""
+
+    LABEL = "closing"
+    KEY = ("name",)
+    name: str
+    section: str
+    tranche: str = ""  # a tranche of the document
+    scheduled_for: datetime.date | None = None
+    notes: str = ""
+    items: tuple[ClosingItemData, ...]
+
+
+def _check_closings(deal: DealData, fail: Fail) -> None:
+    """Each closing's tranche, and each item's party and role, are those of the same document."""
+    tranches = [tranche.name for tranche in deal.tranches]
+    in_the_deal = list(dict.fromkeys(role.party for role in deal.roles))
+    roles = {role.role for role in deal.roles}
+    for index, closing in enumerate(deal.closings, 1):
+        where = (_label(ClosingData, index, closing),)
+        if closing.tranche and closing.tranche not in tranches:
+            fail(where, f'tranche: "{closing.tranche}" is not one of the tranches of this document.')
+        for item_index, item in enumerate(closing.items, 1):
+            item_where = (*where, _label(ClosingItemData, item_index, item))
+            if item.satisfied_by and item.satisfied_by not in in_the_deal:
+                fail(item_where, f'satisfied_by: "{item.satisfied_by}" is not one of the parties to this deal '
+                                 f'({"; ".join(in_the_deal)}).')
+            if item.condition_of not in roles:
+                fail(item_where, f'condition_of: no party of this document plays the role "{item.condition_of}".')
