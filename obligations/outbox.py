@@ -8,7 +8,7 @@ from django.db.models import Case, Count, F, When
 from django.db.models.functions import Coalesce
 
 from obligations.models import Reminder
-from obligations.reminders import _ready
+from obligations.reminders import ready_to_send
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def outbox_ready(*, now: datetime.datetime):
     "sending" by a worker that died, since that worker claimed it.
     """
     return (
-        Reminder.objects.filter(_ready(now))
+        Reminder.objects.filter(ready_to_send(now))
         .annotate(ready_since=Case(
             When(status=Reminder.Status.SENDING, then=F("claimed_at")),
             default=Coalesce("next_attempt_at", "created_at"),

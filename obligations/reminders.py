@@ -115,7 +115,8 @@ def reminders_retry(*, reminders) -> int:
     )
 
 
-def _ready(now: datetime.datetime) -> Q:
+def ready_to_send(now: datetime.datetime) -> Q:
+    """Reminders a sender may claim now: pending and past their backoff, or abandoned by a dead sender."""
     stale = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
     pending = Q(status=Reminder.Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     # A row left in "sending" by a worker that died is taken up again.
@@ -128,13 +129,13 @@ def _claim_next() -> Reminder | None:
     while True:
         now = timezone.now()
         with transaction.atomic():
-            candidates = Reminder.objects.filter(_ready(now)).order_by("scheduled_for", "id")
+            candidates = Reminder.objects.filter(ready_to_send(now)).order_by("scheduled_for", "id")
             if connection.features.has_select_for_update_skip_locked:
                 candidates = candidates.select_for_update(skip_locked=True)
             candidate = candidates.only("id").first()
             if candidate is None:
                 return None
-            won = Reminder.objects.filter(_ready(now), pk=candidate.pk).update(
+            won = Reminder.objects.filter(ready_to_send(now), pk=candidate.pk).update(
                 status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
             )
         if won:
