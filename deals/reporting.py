@@ -26,6 +26,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -343,6 +344,12 @@ class ReportData(TableData):
         return "rows"
 
 
+class ReportPaginator(Paginator):
+    # django-tables2 takes the page size from the address (?per_page=); below 1 there are no pages to show.
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        super().__init__(object_list, max(1, int(per_page)), *args, **kwargs)
+
+
 class ReportColumn(tables.Column):
     def render(self, value):
         if isinstance(value, bool):
@@ -397,7 +404,8 @@ def report_page(request, name: str):
     table = None
     if filterset.is_valid():
         table = table_class(report)(ReportData(report, filterset))
-        tables.RequestConfig(request, paginate={"per_page": report.per_page}).configure(table)
+        tables.RequestConfig(request, paginate={"per_page": report.per_page, "paginator_class": ReportPaginator}
+                             ).configure(table)
     return render(request, "reports/report.html", {
         # The admin's frame (site header, user tools), so the reports read as part of the desk.
         **admin.site.each_context(request),

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from deals.admin import ConstraintMessageFormSet, DealAdmin, HistoryAdmin
+from deals.admin import ConstraintMessageFormSet, DealAdmin, HistoryAdmin, LookupSafeAdminMixin
 from deals.models import Deal, DealEvent
 from obligations import services
 from obligations.feeds import calendar_feed_revoke
@@ -390,7 +390,7 @@ DealAdmin.add_to_workspace(
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin):
+class CalendarFeedAdmin(LookupSafeAdminMixin, admin.ModelAdmin):
     """Who has a calendar address, and the means to withdraw one.
 
     The address is a password for the feed, so only its owner sees it whole (on
