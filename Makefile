@@ -36,7 +36,7 @@ lock: install
 	$(VENV)/bin/pip-compile --quiet --upgrade --extra test --strip-extras --no-emit-index-url \
 		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
-# Mutation testing of the arithmetic and the reminder outbox (docs/mutation-testing.md).
+# Mutation testing of the arithmetic and the reminder outbox.
 mutation: install
 	$(PY) -m pip install --quiet -c requirements.lock -e ".[test,dev]"
 	$(VENV)/bin/mutmut run --max-children 2
