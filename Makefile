@@ -39,5 +39,6 @@ lock: install
 # Mutation testing of the arithmetic and the reminder outbox.
 mutation: install
 	$(PY) -m pip install --quiet -c requirements.lock -e ".[test,dev]"
+	rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children 2
 	$(VENV)/bin/mutmut results
