@@ -9,7 +9,6 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
-from fractions import Fraction
 
 import django_filters
 from django.db import models
@@ -419,7 +418,7 @@ class FeesReport(ListReport):
                     "payer": str(obligation.obligor),
                     "payee": ", ".join(p.legal_name for p in payees),
                     "date": union[0].start,
-                    "base": _cents(base.total) if base else None,
+                    "base": penalties.to_cents(base.total) if base else None,
                     "rate": obligation.penalty_rate,
                     "days": sum(spell.days for spell in union),
                     "amount": obligation.penalty_accrued(spells=union, notes=payee_notes),
@@ -474,17 +473,13 @@ class FeeTotalsReport(ListReport):
         return list(totals.values())
 
 
-def _cents(amount: Fraction) -> Decimal:
-    return (Decimal(amount.numerator) / Decimal(amount.denominator)).quantize(Decimal("0.01"))
-
-
 def _how(spells: list[penalties.Spell], base: penalties.Base | None, day: datetime.date, reading: str) -> str:
     shown = "; ".join(str(spell) for spell in spells[:3]) + (f"; and {len(spells) - 3} more" if len(spells) > 3 else "")
     text = f"In breach {shown}."
     if base is not None:
-        text += f" Base on {day.isoformat()}: {_cents(base.principal):,}"
+        text += f" Base on {day.isoformat()}: {penalties.to_cents(base.principal):,}"
         if base.interest:
-            text += f" principal + {_cents(base.interest):,} accrued interest"
+            text += f" principal + {penalties.to_cents(base.interest):,} accrued interest"
         text += "."
     if reading:
         text += f" On {reading}."

@@ -141,4 +141,9 @@ def accrued(*, kind: PenaltyKind, spells: Iterable[Spell | None], rate: Decimal,
         amount = _annual(union, Fraction(rate), base_on)
     else:
         return None
+    return to_cents(amount)
+
+
+def to_cents(amount: Fraction) -> Decimal:
+    """An exact amount as money: to the cent, a half cent rounded up."""
     return (Decimal(amount.numerator) / Decimal(amount.denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
