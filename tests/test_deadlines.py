@@ -20,6 +20,7 @@ from reckoning.deadlines import (
     FiscalYearEnd,
     Frequency,
     RuleError,
+    Roll,
     RuleKind,
     RuleSpec,
     add_offset,
@@ -513,13 +514,13 @@ def test_quarterly_statements_45_days_after_quarters_of_a_june_fiscal_year():
     )
 
 
-def test_quarterly_statement_without_roll_forward_stays_on_the_sunday():
+def test_quarterly_statement_that_does_not_roll_stays_on_the_sunday():
     spec = RuleSpec(
         kind=RuleKind.RECURRING,
         frequency=Frequency.QUARTERLY,
         offset=45,
         window_start=date(2005, 1, 1),
-        roll_forward=False,
+        roll=Roll.NONE,
     )
     [first] = due_dates(spec, horizon=date(2005, 3, 31))
     assert first.due_date == date(2005, 5, 15)
@@ -653,8 +654,8 @@ def test_roll_forward_over_a_weekend_and_holiday_names_the_holiday():
     )
 
 
-def test_roll_forward_off_keeps_the_weekend_date():
-    result = one(after(date(2005, 6, 27), 5, DayCount.CALENDAR_DAYS, roll_forward=False))
+def test_roll_none_keeps_the_weekend_date():
+    result = one(after(date(2005, 6, 27), 5, DayCount.CALENDAR_DAYS, roll=Roll.NONE))
     assert result.due_date == date(2005, 7, 2)
     assert "this rule does not roll forward" in result.explanation
 
@@ -705,8 +706,8 @@ def test_fixed_date_on_christmas_sunday_rolls_past_the_observed_holiday():
     )
 
 
-def test_fixed_date_on_a_holiday_without_roll_forward_is_kept():
-    result = one(RuleSpec(kind=RuleKind.FIXED_DATE, fixed_date=date(2005, 7, 4), roll_forward=False))
+def test_fixed_date_on_a_holiday_that_does_not_roll_is_kept():
+    result = one(RuleSpec(kind=RuleKind.FIXED_DATE, fixed_date=date(2005, 7, 4), roll=Roll.NONE))
     assert result.due_date == date(2005, 7, 4)
 
 

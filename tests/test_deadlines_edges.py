@@ -43,6 +43,15 @@ def test_it_does_not_list_a_holiday_that_falls_the_day_after_the_count_ends():
     )
 
 
+def test_it_does_not_list_a_holiday_on_the_day_the_count_starts_from():
+    # Counting from Memorial Day itself (Mon 30 May 2005): the start day is never counted nor skipped.
+    due = one(after_closing(date(2005, 5, 30), 1))
+
+    assert (due.due_date, due.explanation) == (
+        date(2005, 5, 31), "Closing Date 30 May 2005 + 1 business day = Tue 31 May 2005"
+    )
+
+
 def test_it_does_not_list_a_saturday_holiday_as_a_skipped_business_day():
     # Sat 4 Jul 2020 is in the Fed's table, but a Saturday is never a business day to skip.
     due = one(after_closing(date(2020, 7, 3), 1))
