@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.db.models.functions import Lower, Replace
 from simple_history.models import HistoricalRecords
 
 from reckoning.reminder_policy import parse_days_before
@@ -89,6 +90,34 @@ class Deal(models.Model):
         return self.title
 
 
+class EventKind(models.Model):
+    """A kind of event that recurs in a deal's life ("SEC report filed", "Press release issued").
+
+    A deadline rule can follow every event of a kind: each recorded event gets
+    its own due date (SPA s.4(g)(i): a copy of *each* 10-QSB within 10 days
+    after it is filed).
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="event_kinds")
+    name = models.CharField(max_length=100, help_text='e.g. "SEC report filed" or "Press release issued".')
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["deal", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deal", "name"],
+                name="event_kind_unique_name",
+                violation_error_message="This deal already has a kind of event with that name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class DealEvent(models.Model):
     """A named date in a deal's life (filing date, effective date...) that deadlines can hang from.
 
@@ -99,6 +128,10 @@ class DealEvent(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="events")
     name = models.CharField(max_length=100, help_text='As the agreement defines it, e.g. "Filing Date".')
     date = models.DateField(null=True, blank=True, help_text="Leave empty until it happens.")
+    kind = models.ForeignKey(
+        EventKind, on_delete=models.PROTECT, null=True, blank=True, related_name="events",
+        help_text="One of a series (e.g. each SEC report filed): rules that follow every event of this kind date it.",
+    )
     description = models.TextField(blank=True)
 
     history = HistoricalRecords()
@@ -116,6 +149,10 @@ class DealEvent(models.Model):
     def __str__(self) -> str:
         when = self.date.isoformat() if self.date else "not yet"
         return f"{self.name} ({when})"
+
+    def clean(self) -> None:
+        if self.kind_id and self.deal_id and self.kind.deal_id != self.deal_id:
+            raise ValidationError({"kind": f"{self.kind} is a kind of event of {self.kind.deal}, not of {self.deal}."})
 
 
 class RelatedAgreement(models.Model):
@@ -140,3 +177,78 @@ class RelatedAgreement(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AgreementSection(models.Model):
+    """One numbered section of the deal's agreement, in the agreement's order: the section map.
+
+    Every section is either held by something the desk tracks (an obligation, an
+    instrument, a closing item... whose `section` cites it or a section under it:
+    see deals.sections) or marked as carrying no obligation, with why. Where the
+    words are ambiguous, `reading` says how the desk read them, shown on the deal.
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="sections")
+    number = models.CharField(
+        max_length=30,
+        help_text='As the agreement numbers it, in the style rows cite sections: "4(g)", "5(D)(i)", "7", "Recital B".',
+    )
+    heading = models.CharField(max_length=200, blank=True,
+                               help_text='The agreement\'s own caption, e.g. "Financial Information"; empty if none.')
+    position = models.PositiveIntegerField(default=0, help_text="Its place in the agreement: the map is in this order.")
+    no_obligation = models.TextField(
+        "no obligation because", blank=True,
+        help_text="Fill only when the section carries nothing for the desk to track, and say why in a few words "
+                  "(e.g. \"Buyer's representation; no duty to track\", \"Boilerplate: counterparts\").",
+    )
+    reading = models.TextField(
+        blank=True,
+        help_text="Where the words are ambiguous: the reading the desk took, and why. Shown on the deal's page.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["deal", "position", "id"]
+        constraints = [
+            # "4(g)", "4 (G)" and "4(g) " are one section: numbers compare without case or spaces.
+            models.UniqueConstraint(
+                Lower(Replace("number", models.Value(" "), models.Value(""))), "deal",
+                name="agreement_section_unique_number",
+                violation_error_message="This deal already has a section with that number.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.heading}".strip()
+
+    @staticmethod
+    def key(number: str) -> str:
+        """A section number as the map compares it: "5 (D)(i)" and "5(d)(i)" are one."""
+        return "".join(number.split()).lower()
+
+    @classmethod
+    def is_under(cls, cited: str, number: str) -> bool:
+        """Whether a row citing `cited` is held by section `number`: "4(g)(i)" is under "4(g)", "10" not under "1"."""
+        cited, number = cls.key(cited), cls.key(number)
+        return bool(number) and (cited == number or cited.startswith(number + "("))
+
+    def clean(self) -> None:
+        self.number = " ".join(self.number.split())
+        if any(mark in self.number for mark in ",;"):
+            raise ValidationError({"number": "One section a row: enter a single number, e.g. 4(g), not a list."})
+        if not self.deal_id or not self.number:
+            return
+        same = (
+            AgreementSection.objects.filter(deal_id=self.deal_id)
+            .annotate(number_key=Lower(Replace("number", models.Value(" "), models.Value(""))))
+            .filter(number_key=self.key(self.number))
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if same is not None:
+            raise ValidationError({"number": (
+                f"This deal already has section {same.number}"
+                + (f" ({same.heading})" if same.heading else "")
+                + ". Each section appears once in the map: edit that one instead."
+            )})

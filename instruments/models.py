@@ -1,14 +1,17 @@
 """The securities a deal creates or counts on: share classes, notes, warrants, equity lines."""
 from __future__ import annotations
 
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
-from deals.models import Deal, DealEvent
+from deals.models import Deal, DealEvent, EventKind
 from parties.models import Party
 
 CENT = Decimal("0.01")
@@ -126,6 +129,18 @@ class Tranche(models.Model):
             raise ValidationError({"event": f"{self.event.name} is an event of another deal."})
 
 
+class ConvertibleNoteQuerySet(models.QuerySet):
+    def outstanding_until(self) -> datetime.date | None:
+        """The day the last of these notes was repaid or converted; None while any is outstanding (or none exist).
+
+        "So long as any Note is outstanding" ends then (SPA s.4(n)).
+        """
+        days = list(self.values_list("repaid_or_converted_on", flat=True))
+        if not days or None in days:
+            return None
+        return max(days)
+
+
 class ConvertibleNote(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="convertible_notes")
     issuer = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="notes_issued")
@@ -138,12 +153,17 @@ class ConvertibleNote(models.Model):
     secured = models.BooleanField(default=False)
     issue_date = models.DateField(null=True, blank=True, help_text="Empty until issued.")
     maturity_date = models.DateField(null=True, blank=True)
+    repaid_or_converted_on = models.DateField(
+        "repaid or converted in full on", null=True, blank=True,
+        help_text="Empty while any of it is outstanding. Duties that last while the Notes are outstanding end here.",
+    )
     conversion_price = models.DecimalField(**PRICE, null=True, blank=True,
                                            help_text="Price per share in effect now; empty if not fixed.")
     conversion_terms = models.TextField(blank=True)
     section = models.CharField(max_length=30, blank=True)
 
     history = HistoricalRecords()
+    objects = ConvertibleNoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["deal", "name"]
@@ -159,6 +179,12 @@ class ConvertibleNote(models.Model):
                 | models.Q(maturity_date__gt=models.F("issue_date")),
                 name="note_matures_after_issue",
                 violation_error_message="The maturity date must be after the issue date.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(repaid_or_converted_on__isnull=True) | models.Q(issue_date__isnull=True)
+                | models.Q(repaid_or_converted_on__gte=models.F("issue_date")),
+                name="note_repaid_after_issue",
+                violation_error_message="A note cannot be repaid or converted before it was issued.",
             ),
         ]
 
@@ -235,10 +261,17 @@ class EquityLine(models.Model):
         return (amount * self.placement_fee_rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# Each draw is also an event of the deal of this kind, so a rule can follow every draw
+# (PAA s.10: "1% of the Put Amount on each draw as a fee").
+DRAW_EVENT_KIND = "Draw on the equity line"
+
+
 class Draw(models.Model):
     equity_line = models.ForeignKey(EquityLine, on_delete=models.CASCADE, related_name="draws")
     date = models.DateField()
     amount = models.DecimalField(**MONEY)
+    event = models.OneToOneField(DealEvent, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+                                 related_name="draw", help_text="The deal event this draw is recorded as.")
 
     history = HistoricalRecords()
 
@@ -251,6 +284,22 @@ class Draw(models.Model):
 
     def __str__(self) -> str:
         return f"Draw of ${self.amount:,.2f} on {self.date}"
+
+    @transaction.atomic
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        deal = self.equity_line.deal
+        kind, _ = EventKind.objects.get_or_create(
+            deal=deal, name=DRAW_EVENT_KIND, defaults={"description": "Each draw recorded on an equity line."})
+        event = self.event or DealEvent(deal=deal, kind=kind)
+        event.name = f"Draw #{self.pk}"
+        event.date = self.date
+        event.kind = kind
+        event.description = f"{self} (recorded on the equity line)"
+        event.save()  # its save dates every rule that follows each draw
+        if self.event_id != event.pk:
+            self.event = event
+            super().save(update_fields=["event"])
 
     @property
     def placement_fee(self) -> Decimal:
@@ -287,3 +336,10 @@ class ReserveCovenant(models.Model):
     def clean(self) -> None:
         if self.share_class_id and self.deal_id and self.share_class.deal_id != self.deal_id:
             raise ValidationError({"share_class": "Pick a share class of this deal."})
+
+
+@receiver(post_delete, sender=Draw, dispatch_uid="draw_deleted")
+def draw_deleted(sender, instance: Draw, **kwargs) -> None:
+    # A draw deleted (by itself or with its equity line) takes its event, and that event's open due dates, with it.
+    if instance.event_id is not None:
+        DealEvent.objects.filter(pk=instance.event_id).delete()

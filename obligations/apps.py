@@ -7,3 +7,8 @@ class ObligationsConfig(AppConfig):
 
     def ready(self) -> None:
         from obligations import signals  # noqa: F401  (connects the receivers)
+        from deals.sections import register
+        from obligations.models import Obligation
+
+        # The section map (deals.sections): each obligation holds the section it cites.
+        register(Obligation, kind="obligation", describe=lambda obligation: obligation.title)

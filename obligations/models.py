@@ -14,10 +14,27 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from deals.models import Deal, DealEvent, validate_day_list
+from deals.models import Deal, DealEvent, EventKind, validate_day_list
 from parties.models import Party
 from reckoning import deadlines, penalties
 from reckoning.standing import OPEN_STANDINGS, Standing, Status, open_due_range, standing
+
+
+def parse_period_list(value: str) -> frozenset[int]:
+    """ "1, 2, 3" -> {1, 2, 3}; the arithmetic checks the range for the rule's frequency."""
+    parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    try:
+        return frozenset(int(part) for part in parts)
+    except ValueError:
+        raise ValidationError("Enter period numbers separated by commas, e.g. 1, 2, 3.") from None
+
+
+def validate_period_list(value: str) -> None:
+    parse_period_list(value)
+
+
+def _fmt(day: datetime.date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 class Obligation(models.Model):
@@ -29,6 +46,9 @@ class Obligation(models.Model):
         SHARE_RESERVE = "share_reserve", "Share reserve"
         NOTICE = "notice", "Notice"
         NEGATIVE_COVENANT = "negative_covenant", "Restriction (must not do)"
+        # A covenant with no deadline of its own (SPA s.4(i) keep the listing, s.4(j) no sale of
+        # substantially all assets): its due dates are compliance attestations, each for a period.
+        STANDING_COVENANT = "standing_covenant", "Standing covenant (attested each period)"
         OTHER = "other", "Other"
 
     Penalty = penalties.PenaltyKind
@@ -120,8 +140,12 @@ class DeadlineRule(models.Model):
     # The arithmetic's own vocabularies (reckoning.deadlines), so the two can never disagree.
     Kind = deadlines.RuleKind
     Unit = deadlines.DayCount
+    Direction = deadlines.Direction
+    Roll = deadlines.Roll
     Frequency = deadlines.Frequency
     HolidayCalendar = deadlines.HolidayCalendar
+    ONE_OFF_KINDS = (Kind.FIXED_DATE, Kind.AFTER_ANCHOR, Kind.PERIOD)
+    COMBINING_KINDS = (Kind.LATER_OF, Kind.EARLIER_OF)
 
     class Anchor(models.TextChoices):
         AGREEMENT_DATE = "agreement_date", "Date of the agreement"
@@ -130,6 +154,10 @@ class DeadlineRule(models.Model):
 
     obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="rules")
     kind = models.CharField(max_length=20, choices=Kind.choices())
+    part_of = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="limbs",
+        help_text='One limb of a "later of" or "earlier of" rule of the same obligation; a limb has no due dates of its own.',
+    )
     fixed_date = models.DateField(null=True, blank=True)
     anchor = models.CharField(max_length=20, choices=Anchor.choices, blank=True,
                               help_text="What the days are counted from.")
@@ -137,12 +165,33 @@ class DeadlineRule(models.Model):
                                      related_name="rules")
     offset = models.PositiveIntegerField("number", default=0)
     offset_unit = models.CharField("of", max_length=20, choices=Unit.choices(), default=Unit.CALENDAR_DAYS)
+    direction = models.CharField(max_length=10, choices=Direction.choices(), default=Direction.AFTER,
+                                 help_text='"Before" counts back from the date ("at least 20 business days prior").')
+    event_kind = models.ForeignKey(EventKind, on_delete=models.PROTECT, null=True, blank=True, related_name="rules",
+                                   help_text="Each event of this kind gets its own due date.")
     frequency = models.CharField(max_length=20, choices=Frequency.choices(), blank=True)
+    only_periods = models.CharField(
+        max_length=40, blank=True, validators=[validate_period_list],
+        help_text="Only these periods, e.g. 1, 2, 3 for the first three fiscal quarters (months 1-12 when monthly). "
+                  "Empty: every period.",
+    )
     window_start = models.DateField(null=True, blank=True,
                                     help_text="Recurring: first period end that counts (default: the closing date).")
     window_end = models.DateField(null=True, blank=True, help_text="Recurring: last period end that counts.")
-    roll_forward = models.BooleanField(default=True,
-                                       help_text="Move a due date on a weekend or holiday to the next business day.")
+    starts_with = models.ForeignKey(
+        DealEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="rules_started",
+        help_text='Dormant until this event happens ("upon written request"); repeating duties count from it.',
+    )
+    ends_with = models.ForeignKey(
+        DealEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="rules_ended",
+        help_text='Repeating duties stop when this event happens ("during the registration period").',
+    )
+    ends_when_notes_repaid = models.BooleanField(
+        "ends when no Note is outstanding", default=False,
+        help_text='"So long as any Note is outstanding": stops on the day the last Note was repaid or converted.',
+    )
+    roll = models.CharField("a due date on a weekend or holiday", max_length=10, choices=Roll.choices(),
+                            default=Roll.FOLLOWING)
     holiday_calendar = models.CharField(max_length=20, choices=HolidayCalendar.choices(),
                                         default=HolidayCalendar.US_BANKING)
 
@@ -167,22 +216,46 @@ class DeadlineRule(models.Model):
                 name="rule_event_anchor_has_event",
                 violation_error_message="Pick the deal event the days are counted from.",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="each_event") | models.Q(event_kind__isnull=False),
+                name="rule_each_event_has_kind",
+                violation_error_message="Pick the kind of event each due date follows.",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.describe()
 
     def describe(self) -> str:
+        """The rule in one line, close to the agreement's words."""
         unit = self.get_offset_unit_display()
+        counted = f"{self.offset} {unit} {self.get_direction_display()}"
         if self.kind == self.Kind.FIXED_DATE:
-            return f"On {self.fixed_date}"
-        if self.kind == self.Kind.RECURRING:
-            return f"{self.offset} {unit} after {self.get_frequency_display().lower()}"
-        if self.kind == self.Kind.PERIOD:
-            return f"{self.offset} {unit} from {self.anchor_label()}"
-        return f"{self.offset} {unit} after {self.anchor_label()}"
+            text = f"On {self.fixed_date}"
+        elif self.kind == self.Kind.RECURRING:
+            text = f"{self.offset} {unit} after {self.get_frequency_display().lower()}"
+            if self.only_periods:
+                text += f" (periods {self.only_periods} only)"
+        elif self.kind == self.Kind.PERIOD:
+            text = f"{self.offset} {unit} from {self.anchor_label()}"
+        elif self.kind == self.Kind.EACH_EVENT:
+            text = f"{counted} each {self.event_kind.name if self.event_kind_id else '?'}"
+        elif self.kind in self.COMBINING_KINDS:
+            limbs = "; ".join(limb.describe() for limb in self.limbs.all()) if self.pk else ""
+            text = f"{self.get_kind_display()}: {limbs or 'no limbs yet'}"
+        else:
+            text = f"{counted} {self.anchor_label()}"
+        if self.starts_with_id:
+            text += f"; once {self.starts_with.name}"
+        if self.ends_with_id:
+            text += f"; until {self.ends_with.name}"
+        if self.ends_when_notes_repaid:
+            text += "; while any Note is outstanding"
+        return text
 
     def anchor_label(self) -> str:
+        if self.kind == self.Kind.EACH_EVENT and self.event_kind_id:
+            return self.event_kind.name
         if self.anchor == self.Anchor.EVENT and self.anchor_event_id:
             return self.anchor_event.name
         return self.get_anchor_display() or "?"
@@ -197,9 +270,33 @@ class DeadlineRule(models.Model):
             return self.anchor_event.date
         return None
 
+    def end(self) -> tuple[datetime.date | None, str]:
+        """When a repeating duty stops, and why in words; (None, "") while no end is known."""
+        ends = []
+        if self.ends_with_id and self.ends_with.date is not None:
+            ends.append((self.ends_with.date, f"{self.ends_with.name} {_fmt(self.ends_with.date)}"))
+        if self.ends_when_notes_repaid:
+            # SPA s.4(n): "so long as any of the Notes remain outstanding".
+            last = self.obligation.deal.convertible_notes.outstanding_until()
+            if last is not None:
+                ends.append((last, f"last Note repaid or converted {_fmt(last)}"))
+        return min(ends) if ends else (None, "")
+
+    def recorded_events(self, since: datetime.date | None) -> tuple[deadlines.Event, ...]:
+        """The recorded events of this rule's kind, on or after `since` when the rule waits for a start."""
+        if not self.event_kind_id:
+            return ()
+        events = self.event_kind.events.filter(date__isnull=False)
+        if since is not None:
+            events = events.filter(date__gte=since)
+        return tuple(deadlines.Event(key=f"event-{event.pk}", day=event.date, label=event.name) for event in events)
+
     def to_spec(self) -> deadlines.RuleSpec:
         deal = self.obligation.deal
         obligor = self.obligation.obligor
+        started = self.starts_with.date if self.starts_with_id else None
+        end, end_label = self.end()
+        combining = self.kind in self.COMBINING_KINDS and self.pk is not None
         return deadlines.RuleSpec(
             kind=deadlines.RuleKind(self.kind),
             fixed_date=self.fixed_date,
@@ -207,13 +304,31 @@ class DeadlineRule(models.Model):
             anchor_label=self.anchor_label(),
             offset=self.offset,
             offset_unit=deadlines.DayCount(self.offset_unit),
+            direction=deadlines.Direction(self.direction),
             frequency=deadlines.Frequency(self.frequency) if self.frequency else None,
+            only_periods=parse_period_list(self.only_periods),
             fiscal_year_end=deadlines.FiscalYearEnd(obligor.fiscal_year_end_month, obligor.fiscal_year_end_day),
-            window_start=self.window_start or deal.closing_date or deal.dated_as_of,
+            window_start=self.window_start or started or deal.closing_date or deal.dated_as_of,
             window_end=self.window_end,
-            roll_forward=self.roll_forward,
+            roll=deadlines.Roll(self.roll),
             holiday_calendar=deadlines.HolidayCalendar(self.holiday_calendar),
+            events=self.recorded_events(started) if self.kind == self.Kind.EACH_EVENT else (),
+            limbs=tuple(limb.to_spec() for limb in self.limbs.all()) if combining else (),
+            waiting_on=self.starts_with.name if self.starts_with_id and started is None else "",
+            end=end,
+            end_label=end_label,
         )
+
+    def waiting_reason(self) -> str:
+        """What the rule waits on before it has a due date, in words; "" when it has its dates."""
+        if self.kind in self.COMBINING_KINDS and (self.pk is None or self.limbs.count() < 2):
+            return "Waiting on its limbs: add at least two rules that are part of it."
+        try:
+            return deadlines.waiting_reason(self.to_spec())
+        except deadlines.RuleError as error:
+            return str(error)
+        except ValidationError as error:  # a form re-shown with what was typed, before it is corrected
+            return " ".join(error.messages)
 
     def _obligation(self) -> Obligation | None:
         # On an add page the obligation may be assigned but not yet saved.
@@ -221,6 +336,14 @@ class DeadlineRule(models.Model):
             return self.obligation
         except Obligation.DoesNotExist:
             return None
+
+    def _same_deal(self, field: str, obligation: Obligation | None) -> None:
+        related = getattr(self, field)
+        deal_id = obligation.deal_id if obligation is not None else None
+        if related is not None and deal_id and related.deal_id != deal_id:
+            what = "a kind of event" if isinstance(related, EventKind) else "an event"
+            raise ValidationError({field: f"{related.name} is {what} of {related.deal}, not of {obligation.deal}. "
+                                          "Add it to this deal first."})
 
     def clean(self) -> None:
         if not self.kind:
@@ -234,21 +357,41 @@ class DeadlineRule(models.Model):
         if self.anchor == self.Anchor.EVENT:
             if not self.anchor_event_id:
                 raise ValidationError({"anchor_event": "Pick the deal event the days are counted from."})
-            if obligation is not None and self.anchor_event.deal_id != obligation.deal_id:
-                raise ValidationError(
-                    {"anchor_event": f"{self.anchor_event.name} is an event of {self.anchor_event.deal}, "
-                                     f"not of {obligation.deal}. Add it to this deal first."}
-                )
+            self._same_deal("anchor_event", obligation)
         elif self.anchor_event_id:
             raise ValidationError({"anchor_event": "Only pick an event when the days count from a deal event."})
         if self.kind == self.Kind.RECURRING and not self.frequency:
             raise ValidationError({"frequency": "A recurring rule needs a period: monthly, quarterly or each fiscal year."})
+        if self.only_periods and self.kind != self.Kind.RECURRING:
+            raise ValidationError({"only_periods": "Only a recurring rule can be limited to some periods."})
+        if self.kind == self.Kind.EACH_EVENT and not self.event_kind_id:
+            raise ValidationError({"event_kind": "Pick the kind of event each due date follows."})
+        if self.event_kind_id and self.kind != self.Kind.EACH_EVENT:
+            raise ValidationError({"event_kind": 'Only pick a kind of event for a rule that follows "each event of a kind".'})
+        for field in ("event_kind", "starts_with", "ends_with"):
+            self._same_deal(field, obligation)
+        self._clean_limb(obligation)
         if obligation is None or not obligation.deal_id or not obligation.obligor_id:
             return
+        if self.kind in self.COMBINING_KINDS and (self.pk is None or self.limbs.count() < 2):
+            return  # its limbs are added after it; they are checked then
         try:
             deadlines.validate_rule(self.to_spec())
         except deadlines.RuleError as error:
             raise ValidationError(str(error)) from error
+
+    def _clean_limb(self, obligation: Obligation | None) -> None:
+        if self.part_of_id is None:
+            return
+        parent = self.part_of
+        if parent.pk == self.pk:
+            raise ValidationError({"part_of": "A rule cannot be a limb of itself."})
+        if obligation is not None and parent.obligation_id != obligation.pk:
+            raise ValidationError({"part_of": "A limb must belong to a rule of the same obligation."})
+        if parent.kind not in self.COMBINING_KINDS:
+            raise ValidationError({"part_of": 'Only a "later of" or "earlier of" rule has limbs.'})
+        if self.kind not in self.ONE_OFF_KINDS:
+            raise ValidationError({"kind": "A limb is a single date: on a fixed date, days after a date, or a period."})
 
 
 def standing_q(wanted: Standing, *, today: datetime.date, prefix: str = "") -> models.Q:
@@ -364,17 +507,26 @@ class ReminderQuerySet(models.QuerySet):
 
 
 class Reminder(models.Model):
-    """One reminder email of one occurrence: the outbox row that makes sending exactly-once.
+    """One reminder email of one occurrence: the outbox row that makes delivery at-least-once.
 
     A row exists per (occurrence, days from due date), so a sweep run twice, or
     by two workers at once, cannot create a second; a sender claims a row before
-    sending it, so no two senders send the same one.
+    sending it, so no two senders send it at the same time.
+
+    Delivery is at least once, and more than once only in one counted window: when
+    a send's outcome is unknown (the mail server did not confirm the end of the
+    message in time, the connection dropped after the message was handed over, or
+    the worker died while sending), the message may have arrived, and it is sent
+    once more with the same Message-ID; `unknown_outcomes` counts such sends. A
+    second unknown outcome stops the row as *uncertain*, for a person to check:
+    it is never resent again (the check constraint below refuses a third claim).
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
+        UNCERTAIN = "uncertain", "Uncertain"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
@@ -386,11 +538,16 @@ class Reminder(models.Model):
     scheduled_for = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    unknown_outcomes = models.PositiveSmallIntegerField(
+        default=0, help_text="Sends whose outcome was unknown: the message may have arrived. "
+                             "After the first it is sent once more with the same Message-ID; after a second, never.")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     recipients = models.TextField(blank=True)
     last_error = models.TextField(blank=True)
+    # When the desk (REMINDER_ALERT_TO) was told this reminder is about to give up, gave up, or is uncertain.
+    alerted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ReminderQuerySet.as_manager()
@@ -399,6 +556,12 @@ class Reminder(models.Model):
         ordering = ["-scheduled_for", "id"]
         constraints = [
             models.UniqueConstraint(fields=["occurrence", "due_date", "days_from_due"], name="reminder_once_per_offset"),
+            # The last line of defence for "never resent more than once": a row whose fate was
+            # unknown twice cannot be claimed for sending again.
+            models.CheckConstraint(
+                condition=~models.Q(status="sending") | models.Q(unknown_outcomes__lte=1),
+                name="reminder_resent_at_most_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -415,7 +578,7 @@ class Reminder(models.Model):
 
     @property
     def message_id(self) -> str:
-        # Stable across retries, so a mail system can recognise a resend.
+        # Stable across retries and the one resend after an unknown outcome, so a mail system can recognise it.
         return f"<reminder-{self.pk}-occ{self.occurrence_id}-{self.due_date:%Y%m%d}{self.days_from_due:+d}@dealdesk>"
 
 

@@ -46,13 +46,22 @@ def occurrences_sync(*, rule: DeadlineRule, horizon: datetime.date | None = None
     Open occurrences follow the rule; done and waived ones are history and keep
     the dates they were completed against, even when the rule or event changes.
     """
+    if rule.part_of_id is not None:
+        # A limb of a "later of" rule has no due dates of its own: its parent's date moves with it.
+        _remove_open(rule)
+        return occurrences_sync(rule=rule.part_of, horizon=horizon)
     result = SyncResult()
     horizon = horizon or default_horizon()
-    computed = {due.key: due for due in deadlines.due_dates(rule.to_spec(), horizon=horizon)}
+    if rule.kind in DeadlineRule.COMBINING_KINDS and rule.limbs.count() < 2:
+        computed = {}  # a "later of" rule saved before its limbs has no date yet
+    else:
+        computed = {due.key: due for due in deadlines.due_dates(rule.to_spec(), horizon=horizon)}
     existing = {occ.key: occ for occ in rule.occurrences.select_for_update()}
 
     for key, occurrence in existing.items():
-        beyond_horizon = occurrence.period_end is not None and occurrence.period_end > horizon
+        # Only repeating periods are cut at the horizon; a period or "later of" end is what it is.
+        beyond_horizon = (rule.kind == DeadlineRule.Kind.RECURRING and occurrence.period_end is not None
+                          and occurrence.period_end > horizon)
         if occurrence.status == Occurrence.Status.OPEN and key not in computed and not beyond_horizon:
             occurrence.delete()
             result.removed += 1
@@ -81,10 +90,16 @@ def occurrences_sync(*, rule: DeadlineRule, horizon: datetime.date | None = None
     return result
 
 
+def _remove_open(rule: DeadlineRule) -> None:
+    """A rule that became a limb keeps its completed due dates as history and drops the open ones."""
+    rule.occurrences.filter(status=Occurrence.Status.OPEN).delete()
+
+
 def occurrences_sync_for_deal(*, deal: Deal, horizon: datetime.date | None = None) -> SyncResult:
     result = SyncResult()
-    for rule in DeadlineRule.objects.filter(obligation__deal=deal).select_related(
-        "obligation__deal", "obligation__obligor", "anchor_event"
+    # Limbs are synced through the rule they are part of.
+    for rule in DeadlineRule.objects.filter(obligation__deal=deal, part_of__isnull=True).select_related(
+        "obligation__deal", "obligation__obligor", "anchor_event", "event_kind", "starts_with", "ends_with"
     ):
         try:
             result += occurrences_sync(rule=rule, horizon=horizon)
@@ -103,6 +118,12 @@ def occurrences_sync_all(*, horizon: datetime.date | None = None) -> SyncResult:
     return result
 
 
+# What the desk asks for when a due date is marked done without saying what shows it.
+DONE_NEEDS_EVIDENCE = (
+    "Say what shows it was done (e.g. the email that delivered the list, or the filing's confirmation number)."
+)
+
+
 def _complete(
     *, occurrences, status: str, on: datetime.date, by: AbstractBaseUser | None, evidence: str
 ) -> int:
@@ -110,6 +131,8 @@ def _complete(
         raise ValidationError("Say who waived it and how (e.g. the buyers' written waiver).")
     if on > timezone.localdate():
         raise ValidationError("The date cannot be in the future.")
+    if status == Occurrence.Status.DONE and not evidence.strip():
+        raise ValidationError(DONE_NEEDS_EVIDENCE)
     changed = []
     with transaction.atomic():
         for occurrence in occurrences.select_for_update(of=("self",)).filter(status=Occurrence.Status.OPEN):
@@ -124,8 +147,8 @@ def _complete(
     return len(changed)
 
 
-def occurrences_mark_done(*, occurrences, on: datetime.date, by: AbstractBaseUser | None, evidence: str = "") -> int:
-    """Mark open occurrences done on a day; returns how many changed."""
+def occurrences_mark_done(*, occurrences, on: datetime.date, by: AbstractBaseUser | None, evidence: str) -> int:
+    """Mark open occurrences done on a day, saying what shows it; returns how many changed."""
     return _complete(occurrences=occurrences, status=Occurrence.Status.DONE, on=on, by=by, evidence=evidence)
 
 

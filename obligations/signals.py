@@ -1,13 +1,21 @@
 """Recompute due dates whenever something they are computed from changes, by any path."""
 from __future__ import annotations
 
-from django.db.models.signals import post_save
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from deals.models import Deal, DealEvent
+from instruments.models import ConvertibleNote
 from obligations import services
 from obligations.models import DeadlineRule
 from parties.models import Party
+
+
+def _sync(rules) -> None:
+    # A limb's sync syncs its parent: several limbs of one rule sync it once each, which is harmless.
+    for rule in rules:
+        services.occurrences_sync(rule=rule)
 
 
 @receiver(post_save, sender=DeadlineRule, dispatch_uid="sync_rule")
@@ -16,11 +24,30 @@ def rule_saved(sender, instance: DeadlineRule, raw: bool = False, **kwargs) -> N
         services.occurrences_sync(rule=instance)
 
 
+@receiver(post_delete, sender=DeadlineRule, dispatch_uid="sync_rule_deleted")
+def rule_deleted(sender, instance: DeadlineRule, **kwargs) -> None:
+    # Deleting a limb moves the date of the rule it was part of.
+    if instance.part_of_id is not None:
+        parent = DeadlineRule.objects.filter(pk=instance.part_of_id).first()
+        if parent is not None:
+            services.occurrences_sync(rule=parent)
+
+
 @receiver(post_save, sender=DealEvent, dispatch_uid="sync_event")
 def event_saved(sender, instance: DealEvent, raw: bool = False, **kwargs) -> None:
+    # Rules counted from the event, starting or ending with it, or following every event of its kind.
     if not raw:
-        for rule in instance.rules.all():
-            services.occurrences_sync(rule=rule)
+        rules = Q(anchor_event=instance) | Q(starts_with=instance) | Q(ends_with=instance)
+        if instance.kind_id is not None:
+            rules |= Q(event_kind_id=instance.kind_id)
+        _sync(DeadlineRule.objects.filter(rules).distinct())
+
+
+@receiver(post_delete, sender=DealEvent, dispatch_uid="sync_event_deleted")
+def event_deleted(sender, instance: DealEvent, **kwargs) -> None:
+    # A recorded filing deleted by mistake takes its open due date with it.
+    if instance.kind_id is not None:
+        _sync(DeadlineRule.objects.filter(event_kind_id=instance.kind_id))
 
 
 @receiver(post_save, sender=Deal, dispatch_uid="sync_deal")
@@ -34,5 +61,11 @@ def deal_saved(sender, instance: Deal, raw: bool = False, **kwargs) -> None:
 def party_saved(sender, instance: Party, raw: bool = False, **kwargs) -> None:
     # A changed fiscal year end moves the obligor's quarterly and yearly deadlines.
     if not raw:
-        for rule in DeadlineRule.objects.filter(obligation__obligor=instance).exclude(frequency=""):
-            services.occurrences_sync(rule=rule)
+        _sync(DeadlineRule.objects.filter(obligation__obligor=instance).exclude(frequency=""))
+
+
+@receiver(post_save, sender=ConvertibleNote, dispatch_uid="sync_note")
+def note_saved(sender, instance: ConvertibleNote, raw: bool = False, **kwargs) -> None:
+    # The last Note repaid or converted ends the duties that last while any Note is outstanding.
+    if not raw:
+        _sync(DeadlineRule.objects.filter(obligation__deal_id=instance.deal_id, ends_when_notes_repaid=True))

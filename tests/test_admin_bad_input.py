@@ -263,7 +263,7 @@ def obligation():
 
 def rule_row(**fields) -> dict:
     return {"kind": "recurring", "offset": "5", "offset_unit": "business_days", "holiday_calendar": "us_banking",
-            "roll_forward": "on", **fields}
+            "roll": "following", **fields}
 
 
 def post_rule(client, obligation, **fields):
@@ -371,7 +371,8 @@ def test_occurrence_due_date_cannot_be_edited(admin_client, obligation):
     DeadlineRuleFactory(obligation=obligation, window_end=datetime.date(2005, 6, 30))
     occurrence = Occurrence.objects.order_by("due_date").first()
     url = reverse("admin:obligations_occurrence_change", args=[occurrence.pk])
-    data = post_page(admin_client, url, status="done", done_on="2005-06-06", due_date="2099-01-01")
+    data = post_page(admin_client, url, status="done", done_on="2005-06-06", due_date="2099-01-01",
+                     evidence="List emailed 6 Jun 2005")
 
     response = admin_client.post(url, data)
 

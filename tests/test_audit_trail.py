@@ -40,7 +40,7 @@ def member_of(client, django_user_model, group: str):
 def occurrence():
     """SPA s.4(h): the June 2005 shareholder statement, due 8 July 2005."""
     rule = DeadlineRuleFactory(obligation__title="Monthly shareholder statement", kind=DeadlineRule.Kind.FIXED_DATE,
-                               frequency="", fixed_date=datetime.date(2005, 7, 8), roll_forward=False)
+                               frequency="", fixed_date=datetime.date(2005, 7, 8), roll="none")
     return rule.occurrences.get()
 
 
@@ -116,7 +116,7 @@ def test_sync_moving_a_due_date_after_a_rule_change_records_old_and_new_date():
     # RRA s.2(a): file within 30 calendar days of the closing (23 May 2005).
     rule = DeadlineRuleFactory(obligation=obligation, kind=DeadlineRule.Kind.AFTER_ANCHOR, frequency="",
                                anchor=DeadlineRule.Anchor.CLOSING_DATE, offset=30,
-                               offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, roll_forward=False)
+                               offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, roll="none")
     occurrence = rule.occurrences.get()
     assert occurrence.due_date == datetime.date(2005, 6, 22)
     # Changed behind the signals' back, so only the service can move the date.
@@ -139,7 +139,7 @@ def test_an_event_date_set_in_the_admin_creates_the_occurrence_with_history_by_t
     # RRA s.2(a): effective within 90 days of the Filing Date, which has not come yet.
     DeadlineRuleFactory(obligation=obligation, kind=DeadlineRule.Kind.AFTER_ANCHOR, frequency="",
                         anchor=DeadlineRule.Anchor.EVENT, anchor_event=event, offset=90,
-                        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, roll_forward=False)
+                        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, roll="none")
     assert not Occurrence.objects.filter(rule__obligation=obligation).exists()
 
     response = client.post(reverse("admin:dealdesk_dealevent_change", args=[event.pk]),

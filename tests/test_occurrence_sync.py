@@ -128,7 +128,8 @@ def test_clearing_the_event_date_removes_the_open_occurrence_but_keeps_a_done_on
                                    anchor_event=filing_date, offset=5, offset_unit="calendar_days")
     filing_date.date = datetime.date(2005, 6, 1)
     filing_date.save()
-    occurrences_mark_done(occurrences=warrants.occurrences.all(), on=datetime.date(2005, 6, 3), by=None)
+    occurrences_mark_done(occurrences=warrants.occurrences.all(), on=datetime.date(2005, 6, 3), by=None,
+                          evidence="Warrants delivered to each Buyer")
 
     filing_date.date = None
     filing_date.save()
@@ -201,13 +202,14 @@ def test_the_sync_command_refuses_a_bad_horizon():
 def test_mark_done_changes_only_open_occurrences_and_returns_the_count(reserve_list, django_user_model):
     clerk = django_user_model.objects.create_user("clerk")
     first_three = reserve_list.occurrences.filter(key__in=MONTH_ENDS_TO_HORIZON[:3])
-    occurrences_mark_done(occurrences=first_three.filter(key="2005-05-31"), on=datetime.date(2005, 6, 1), by=None)
+    occurrences_mark_done(occurrences=first_three.filter(key="2005-05-31"), on=datetime.date(2005, 6, 1), by=None,
+                          evidence="List emailed")
 
     count = occurrences_mark_done(occurrences=first_three, on=TODAY, by=clerk, evidence="Emailed")
 
     assert count == 2
     assert list(first_three.order_by("key").values_list("key", "status", "done_on", "evidence")) == [
-        ("2005-05-31", "done", datetime.date(2005, 6, 1), ""),
+        ("2005-05-31", "done", datetime.date(2005, 6, 1), "List emailed"),
         ("2005-06-30", "done", TODAY, "Emailed"),
         ("2005-07-31", "done", TODAY, "Emailed"),
     ]

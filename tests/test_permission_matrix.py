@@ -99,7 +99,7 @@ def world():
     company = PartyFactory(legal_name="CalbaTech, Inc.", short_name="CalbaTech")
     obligation = ObligationFactory(deal=deal, obligor=company, title="Monthly shareholder statement", section="4(h)")
     rule = DeadlineRuleFactory(obligation=obligation, kind=DeadlineRule.Kind.FIXED_DATE, frequency="",
-                               fixed_date=datetime.date(2005, 7, 8), roll_forward=False)
+                               fixed_date=datetime.date(2005, 7, 8), roll="none")
     occurrence = rule.occurrences.get()
     note = ConvertibleNoteFactory(deal=deal, issuer=company, name="Closing notes")
     reminder = Reminder.objects.create(occurrence=occurrence, due_date=occurrence.due_date, days_from_due=-7,

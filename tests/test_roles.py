@@ -105,7 +105,7 @@ def test_auditors_read_everything_and_change_nothing():
 def occurrence():
     """SPA s.4(h): the June 2005 statement, due 8 July 2005."""
     rule = DeadlineRuleFactory(obligation__title="Monthly shareholder statement", kind=DeadlineRule.Kind.FIXED_DATE,
-                               frequency="", fixed_date=datetime.date(2005, 7, 8), roll_forward=False)
+                               frequency="", fixed_date=datetime.date(2005, 7, 8), roll="none")
     return rule.occurrences.get()
 
 
