@@ -19,6 +19,12 @@ record with the fields of its kind in documents.py (PartyData, RoleData, Obligat
   or instrument's `section`, the deal's `notes`); the reasons behind the data, with the
   agreement sections they come from ("s.4(l): ..."), go in comments.
 
+Beside a deal's document, `<same name>.sections.json` may hold its section map: every numbered
+section of the agreement in order (SectionMapData), each with its heading, and either nothing
+(something the desk tracks must hold it) or why it carries no obligation, plus the desk's reading
+where the words are ambiguous. Its `notes` are added to the deal's notes (what of the agreement,
+such as its exhibits and schedules, the desk does not hold).
+
 A document is read and checked whole (unknown field, missing field, a value of the wrong
 kind, a date that is no date, a party, person, address, event, tranche or share class that is
 not defined) before anything is saved; a mistake raises DocumentError naming the file and the
@@ -32,13 +38,14 @@ obligations/signals.py compute them when deals, events and rules are saved.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import models, transaction
 
 from closings.models import Closing, ClosingItem
-from deals.models import Deal, DealEvent, RelatedAgreement
+from deals.models import AgreementSection, Deal, DealEvent, EventKind, RelatedAgreement
 from instruments.models import (
     ConvertibleNote,
     EquityLine,
@@ -58,10 +65,14 @@ from .documents import (
     ObligationData,
     PartyData,
     RoleData,
+    RuleData,
+    SectionMapData,
     documents_read,
+    section_maps_read,
 )
 
-__all__ = ["FOLDER", "DealSummary", "DocumentError", "LoadResult", "documents_read", "sample_deals_load"]
+__all__ = ["FOLDER", "DealSummary", "DocumentError", "LoadResult", "documents_read", "sample_deals_load",
+           "section_maps_read"]
 
 FOLDER = Path(__file__).resolve().parent
 
@@ -92,7 +103,9 @@ def sample_deals_load(*, folder: Path | None = None) -> LoadResult:
 
     Raises DocumentError, before anything is saved, when a document is malformed.
     """
-    return _load(documents_read(folder=folder or FOLDER))
+    folder = folder or FOLDER
+    deals = documents_read(folder=folder)
+    return _load(deals, section_maps_read(folder=folder, deals=deals))
 
 
 class _Loader:
@@ -145,7 +158,7 @@ def _value(obj: models.Model, name: str):
 
 
 @transaction.atomic
-def _load(deals: tuple[DealData, ...]) -> LoadResult:
+def _load(deals: tuple[DealData, ...], section_maps: dict[str, SectionMapData]) -> LoadResult:
     loader = _Loader()
     # Every party first, once, in the order the documents name them.
     party_data: dict[str, PartyData] = {}
@@ -155,7 +168,14 @@ def _load(deals: tuple[DealData, ...]) -> LoadResult:
     parties = {name: _load_party(loader, data) for name, data in party_data.items()}
     result = LoadResult()
     for data in deals:
+        section_map = section_maps.get(data.title)
+        if section_map is not None and section_map.notes:
+            # What of the agreement the desk does not hold (its exhibits, its schedules) is said on the deal.
+            notes = "\n\n".join(part for part in (data.notes, section_map.notes) if part)
+            data = dataclasses.replace(data, notes=notes)
         deal = _load_deal(loader, data, parties)
+        if section_map is not None:
+            _load_sections(loader, deal, section_map)
         result.deals.append(_summarise(deal))
     result.created, result.updated = loader.created, loader.updated
     return result
@@ -197,6 +217,9 @@ def _load_deal(loader: _Loader, data: DealData, parties: dict[str, Party]) -> De
     for related in data.related_agreements:
         loader.upsert(RelatedAgreement, {"deal": deal, "title": related.title},
                       {"dated_as_of": related.dated_as_of, "description": related.description})
+
+    for kind in data.event_kinds:
+        loader.upsert(EventKind, {"deal": deal, "name": kind.name}, {"description": kind.description})
 
     events = {}
     for event in data.events:
@@ -317,23 +340,43 @@ def _load_obligation(
     })
     loader.set_m2m(obligation.beneficiaries, [parties[name] for name in data.beneficiaries])
 
-    # Rules have no natural key: the n-th rule of the document is the n-th rule stored. Rules
-    # the desk adds later come after them and are left alone. Saving a rule lets the
-    # post_save signal compute its occurrences.
-    stored = list(obligation.rules.order_by("id"))
-    for index, rule in enumerate(data.rules):
+    _load_rules(loader, obligation, data.rules, events, part_of=None)
+
+
+def _load_rules(
+    loader: _Loader, obligation: Obligation, rules: tuple[RuleData, ...], events: dict[str, DealEvent],
+    *, part_of: DeadlineRule | None,
+) -> None:
+    """Rules have no natural key: the n-th rule of the document is the n-th rule stored.
+
+    Rules the desk adds later come after them and are left alone. Saving a rule lets the
+    post_save signal compute its occurrences; a "later of" rule is saved before its limbs,
+    and each limb's save dates it again.
+    """
+    stored = list(obligation.rules.filter(part_of=part_of).order_by("id"))
+    for index, rule in enumerate(rules):
         values = {
             "kind": rule.kind,
+            "part_of": part_of,
             "anchor": rule.anchor,
             "anchor_event": events[rule.event] if rule.event else None,
             "offset": rule.offset,
             "offset_unit": rule.unit,
+            "direction": rule.direction,
+            "event_kind": EventKind.objects.get(deal=obligation.deal, name=rule.event_kind) if rule.event_kind else None,
             "frequency": rule.frequency,
+            "only_periods": rule.only_periods,
+            "starts_with": events[rule.starts_with] if rule.starts_with else None,
+            "ends_with": events[rule.ends_with] if rule.ends_with else None,
+            "ends_when_notes_repaid": rule.ends_when_notes_repaid,
+            "roll": rule.roll,
         }
         if index < len(stored):
-            loader.upsert(DeadlineRule, {"pk": stored[index].pk}, values)
+            saved = loader.upsert(DeadlineRule, {"pk": stored[index].pk}, values)
         else:
-            loader.create(DeadlineRule, obligation=obligation, **values)
+            saved = loader.create(DeadlineRule, obligation=obligation, **values)
+        if rule.limbs:
+            _load_rules(loader, obligation, rule.limbs, events, part_of=saved)
 
 
 def _summarise(deal: Deal) -> DealSummary:
@@ -370,3 +413,15 @@ def _load_closings(loader: _Loader, deal: Deal, data: DealData, parties: dict[st
                 "condition_of": item.condition_of,
                 "satisfied_by": parties[item.satisfied_by] if item.satisfied_by else None,
             })
+
+
+def _load_sections(loader: _Loader, deal: Deal, data: SectionMapData) -> None:
+    """The deal's section map, matched by number; sections the desk adds later are left alone."""
+    for index, section in enumerate(data.sections, 1):
+        # Positions go in tens, so that a section added by hand can go between two.
+        loader.upsert(AgreementSection, {"deal": deal, "number": section.number}, {
+            "heading": section.heading,
+            "position": index * 10,
+            "no_obligation": section.no_obligation,
+            "reading": section.reading,
+        })

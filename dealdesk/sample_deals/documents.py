@@ -6,7 +6,7 @@ from another (records are referred to by these, never by database ids). A mistak
 raises DocumentError naming the file and the record, e.g.
 
     .../2005-calbatech-spa.json: obligation #4 "4(m) / Key man life insurance" > rule #1:
-    unknown field "ofset"; the fields are: kind, offset, unit, anchor, event, frequency
+    unknown field "ofset"; the fields are: kind, offset, unit, direction, anchor, event, ...
 """
 from __future__ import annotations
 
@@ -106,6 +106,14 @@ class NoticeMethodData(_Record):
     effective_when: str = field(metadata=_choices(NoticeMethod, "effective_when"))
     days_after_sending: int = 0
     section: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventKindData(_Record):
+    LABEL = "event kind"
+    KEY = ("name",)
+    name: str
+    description: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -209,9 +217,17 @@ class RuleData(_Record):
     kind: str = field(metadata=_choices(DeadlineRule, "kind"))
     offset: int = 0
     unit: str = field(default="calendar_days", metadata=_choices(DeadlineRule, "offset_unit"))
+    direction: str = field(default="after", metadata=_choices(DeadlineRule, "direction"))
     anchor: str = field(default="", metadata=_choices(DeadlineRule, "anchor"))
     event: str = ""
+    event_kind: str = ""  # each_event: the kind of event each due date follows
     frequency: str = field(default="", metadata=_choices(DeadlineRule, "frequency"))
+    only_periods: str = ""
+    starts_with: str = ""  # an event: the rule is dormant until it happens
+    ends_with: str = ""  # an event: repeating duties stop when it happens
+    ends_when_notes_repaid: bool = False
+    roll: str = field(default="following", metadata=_choices(DeadlineRule, "roll"))
+    limbs: tuple[RuleData, ...] = ()  # later_of / earlier_of: the one-off rules compared
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,6 +263,7 @@ class DealData(_Record):
     parties: tuple[PartyData, ...]
     roles: tuple[RoleData, ...]
     notice_methods: tuple[NoticeMethodData, ...]
+    event_kinds: tuple[EventKindData, ...] = ()
     events: tuple[EventData, ...] = ()
     share_classes: tuple[ShareClassData, ...] = ()
     reserve_covenant: ReserveCovenantData | None = None
@@ -269,6 +286,8 @@ def documents_read(*, folder: Path) -> tuple[DealData, ...]:
     seen_titles: dict[str, Path] = {}
     seen_parties: dict[str, tuple[PartyData, Path]] = {}
     for path in sorted(Path(folder).glob("*.json")):
+        if path.name.endswith(SECTIONS_SUFFIX):
+            continue  # a deal's section map, read by section_maps_read
         deal = document_read(path=path)
         if deal.title in seen_titles:
             raise DocumentError(f'{path}: deal: the title "{deal.title}" is also that of {seen_titles[deal.title]}.')
@@ -432,6 +451,12 @@ def _check_references(deal: DealData, fail: Fail) -> None:
         if name not in events:
             fail(where, f'event: "{name}" is not one of the events of this document ({"; ".join(events)}).')
 
+    kinds = [kind.name for kind in deal.event_kinds]
+
+    def kind(name: str, where: Where) -> None:
+        if name not in kinds:
+            fail(where, f'event_kind: "{name}" is not one of the event kinds of this document ({"; ".join(kinds)}).')
+
     party(deal.company, (), "company")
     for index, role in enumerate(deal.roles, 1):
         where = (_label(RoleData, index, role),)
@@ -470,8 +495,20 @@ def _check_references(deal: DealData, fail: Fail) -> None:
         for name in obligation.beneficiaries:
             party(name, where, "beneficiaries")
         for rule_index, rule in enumerate(obligation.rules, 1):
-            if rule.event:
-                event(rule.event, (*where, _label(RuleData, rule_index, rule)))
+            rule_where = (*where, _label(RuleData, rule_index, rule))
+            for limb_index, limb in enumerate(rule.limbs, 1):
+                _check_rule_references(limb, (*rule_where, _label(RuleData, limb_index, limb)), event, kind, fail)
+            _check_rule_references(rule, rule_where, event, kind, fail)
+
+
+def _check_rule_references(rule: RuleData, where: Where, event, kind, fail: Fail) -> None:
+    for name in (rule.event, rule.starts_with, rule.ends_with):
+        if name:
+            event(name, where)
+    if rule.event_kind:
+        kind(rule.event_kind, where)
+    if rule.limbs and rule.kind not in DeadlineRule.COMBINING_KINDS:
+        fail(where, 'limbs: only a "later_of" or "earlier_of" rule has limbs.')
 
 
 # --------------------------------------------------------------------------
@@ -521,3 +558,65 @@ def _check_closings(deal: DealData, fail: Fail) -> None:
                                  f'({"; ".join(in_the_deal)}).')
             if item.condition_of not in roles:
                 fail(item_where, f'condition_of: no party of this document plays the role "{item.condition_of}".')
+
+
+# --------------------------------------------------------------------------
+# Section maps: every numbered section of a deal's agreement (deals.models.AgreementSection)
+# --------------------------------------------------------------------------
+
+# `2005-calbatech-spa.sections.json` is the section map of `2005-calbatech-spa.json`.
+SECTIONS_SUFFIX = ".sections.json"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionData(_Record):
+    """One numbered section as the agreement numbers it; without `no_obligation`, something the desk tracks holds it."""
+
+    LABEL = "section"
+    KEY = ("number",)
+    number: str  # "4(g)", "5(D)(i)", "Recital B": the style rows cite sections in
+    heading: str = ""  # the agreement's own caption; empty if it has none
+    no_obligation: str = ""  # why the section carries nothing for the desk to track, in a few words
+    reading: str = ""  # where the words are ambiguous: the reading the desk took, and why
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionMapData(_Record):
+    LABEL = "section map"
+    KEY = ("deal",)
+    deal: str  # the title of the deal document it maps
+    notes: str = ""  # added to the deal's notes: e.g. that the exhibits and schedules are not held
+    sections: tuple[SectionData, ...]  # in the agreement's order
+
+
+def section_maps_read(*, folder: Path, deals: tuple[DealData, ...]) -> dict[str, SectionMapData]:
+    """Every *.sections.json of the folder, checked whole, by the title of the deal it maps."""
+    titles = [deal.title for deal in deals]
+    maps: dict[str, tuple[SectionMapData, Path]] = {}
+    for path in sorted(Path(folder).glob("*" + SECTIONS_SUFFIX)):
+        def fail(where: Where, problem: str, path: Path = path) -> typing.NoReturn:
+            raise DocumentError(f"{path}: {' > '.join(where) or 'section map'}: {problem}")
+
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_object_without_repeats)
+        except json.JSONDecodeError as error:
+            raise DocumentError(f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.")
+        except _RepeatedKey as error:
+            raise DocumentError(f'{path}: the key "{error}" appears twice in one object.')
+        section_map = _build(SectionMapData, raw, (), fail)
+        if section_map.deal not in titles:
+            fail((), f'deal: "{section_map.deal}" is not the title of a deal document ({"; ".join(titles)}).')
+        if section_map.deal in maps:
+            fail((), f'deal: "{section_map.deal}" already has its section map in {maps[section_map.deal][1]}.')
+        # Numbers compare as the map compares them (deals.models.AgreementSection.key): "4 (G)" repeats "4(g)".
+        seen: dict[str, int] = {}
+        for index, section in enumerate(section_map.sections, 1):
+            where = (_label(SectionData, index, section),)
+            if not section.number.strip() or any(mark in section.number for mark in ",;"):
+                fail(where, "number: one section number, e.g. \"4(g)\".")
+            key = "".join(section.number.split()).lower()
+            if key in seen:
+                fail(where, f"repeats section #{seen[key]}.")
+            seen[key] = index
+        maps[section_map.deal] = (section_map, path)
+    return {title: section_map for title, (section_map, _) in maps.items()}
