@@ -49,6 +49,7 @@ SECRET_KEY = SECRET_KEY or SECRET_KEY_INSECURE_PREFIX + "dealdesk-local-runs-and
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute address of the site: the links inside emails, and whether it is served over https.
+# `manage.py rundesk` (`make run`) sets it to its own address, port included, when it is unset.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
@@ -174,8 +175,15 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 # consolemail:// prints messages; filemail:///path writes one file per message;
 # smtp://user:pass@host:25 (or smtp+tls://...:587) sends them.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# The desk's own SMTP backend: Django's, except that a message handed over whose answer never came
+# is reported as possibly delivered (obligations.emails.DeliveryUncertain), never retried blindly.
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F821 (set by the line above)
+    EMAIL_BACKEND = "obligations.emails.SMTPBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="dealdesk <dealdesk@localhost>")
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# How long to wait for the mail server, as RFC 5321 s.4.5.3.2 allows: 5 minutes for the greeting
+# and each command, 10 for the answer to the end of the message (when the server stores it).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=300)
+EMAIL_DATA_TIMEOUT = env.float("EMAIL_DATA_TIMEOUT", default=600)
 
 # CELERY
 # Default: a broker kept in files under var/broker, so the web app, one worker
@@ -195,10 +203,21 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="dealdesk")
 CELERY_TASK_IGNORE_RESULT = True
-# A task is acknowledged only after it ran, so a killed worker's task runs again.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task is acknowledged when a worker takes it, and the Redis transport keeps no unacknowledged
+# messages. With late acknowledgement a broker restart killed the worker: on losing the connection
+# it holds unacknowledged messages (the running task's, or a retry waiting for its countdown), and
+# kombu's Redis channel, giving them back while it closes, reaches for a connection already torn
+# down (AttributeError: 'NoneType' object has no attribute 'hostname', which Celery treats as
+# unrecoverable). Nothing is lost by acknowledging early: the outbox in the database, not the
+# broker, says what is still to send, and the next sweep sends what a lost task would have.
+CELERY_TASK_ACKS_LATE = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Keep trying to reach a broker that is away, at start-up as after a loss, rather than exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
@@ -208,12 +227,18 @@ REMINDER_DAYS_BEFORE = env.list("REMINDER_DAYS_BEFORE", cast=int, default=[30, 1
 # ... and, while it stays open, the day after it and then every week.
 REMINDER_OVERDUE_FIRST_DAY = env.int("REMINDER_OVERDUE_FIRST_DAY", default=1)
 REMINDER_OVERDUE_EVERY_DAYS = env.int("REMINDER_OVERDUE_EVERY_DAYS", default=7)
-# A failed send is retried after 1, 2, 4 ... minutes (capped), then shown as failed.
-REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
+# A send the mail server did not take is retried after 1, 2, 4, 8, 16, 32 minutes, then hourly:
+# the 32nd and last attempt comes 26 hours after the first, so a day-long outage loses nothing.
+# Then the reminder shows as failed.
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=32)
 REMINDER_RETRY_BASE_SECONDS = env.float("REMINDER_RETRY_BASE_SECONDS", default=60)
 REMINDER_RETRY_MAX_SECONDS = env.float("REMINDER_RETRY_MAX_SECONDS", default=3600)
-# A reminder claimed by a worker that died is taken up again after this long.
-REMINDER_CLAIM_TIMEOUT_SECONDS = env.float("REMINDER_CLAIM_TIMEOUT_SECONDS", default=600)
+# A reminder claimed by a worker that died is taken up again after this long. A send is cut off
+# a minute before (EMAIL_TIMEOUT and EMAIL_DATA_TIMEOUT fit within the default).
+REMINDER_CLAIM_TIMEOUT_SECONDS = env.float("REMINDER_CLAIM_TIMEOUT_SECONDS", default=1200)
+# Who is emailed when a reminder is about to give up, has given up, or may have arrived but
+# cannot be confirmed: the desk's own addresses, comma-separated. Empty: the log only.
+REMINDER_ALERT_TO = env.list("REMINDER_ALERT_TO", default=[])
 # How often beat sweeps for due reminders.
 REMINDER_SWEEP_EVERY_MINUTES = env.int("REMINDER_SWEEP_EVERY_MINUTES", default=15)
 

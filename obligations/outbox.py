@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, When
+from django.db.models import Case, Count, F, Q, When
 from django.db.models.functions import Coalesce
 
 from obligations.models import Reminder
@@ -15,9 +15,11 @@ from obligations.reminders import ready_to_send
 class OutboxState:
     counts: dict[str, int]  # every status, those with no reminder as 0
     oldest_ready: Reminder | None  # annotated with ready_since
-    next_retry: Reminder | None  # the pending one whose retry time comes first
+    next_retry: Reminder | None  # the pending (or uncertain, to be resent) one whose retry time comes first
     failed: list[Reminder]  # newest first, at most `failed_limit`
     failed_total: int
+    uncertain: list[Reminder]  # may have arrived; newest first, at most `failed_limit`
+    uncertain_total: int
 
 
 def outbox_ready(*, now: datetime.datetime):
@@ -39,12 +41,19 @@ def outbox_ready(*, now: datetime.datetime):
 def outbox_state(*, now: datetime.datetime, failed_limit: int = 20) -> OutboxState:
     counts = dict.fromkeys(Reminder.Status.values, 0)
     counts.update(Reminder.objects.order_by().values_list("status").annotate(n=Count("id")))
-    retries = Reminder.objects.pending().filter(next_attempt_at__gt=now).order_by("next_attempt_at", "id")
-    failed = Reminder.objects.filter(status=Reminder.Status.FAILED).order_by("-id")
+    waiting = Q(status=Reminder.Status.PENDING) | Q(status=Reminder.Status.UNCERTAIN)
+    retries = Reminder.objects.filter(waiting, next_attempt_at__gt=now).order_by("next_attempt_at", "id")
+
+    def newest(status: str) -> list[Reminder]:
+        rows = Reminder.objects.filter(status=status).order_by("-id")
+        return list(rows.select_related("occurrence__rule__obligation__deal")[:failed_limit])
+
     return OutboxState(
         counts=counts,
         oldest_ready=outbox_ready(now=now).first(),
         next_retry=retries.first(),
-        failed=list(failed.select_related("occurrence__rule__obligation__deal")[:failed_limit]),
+        failed=newest(Reminder.Status.FAILED),
         failed_total=counts[Reminder.Status.FAILED],
+        uncertain=newest(Reminder.Status.UNCERTAIN),
+        uncertain_total=counts[Reminder.Status.UNCERTAIN],
     )

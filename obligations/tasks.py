@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from obligations import reminders, services
 
 
 def _come_back_for_retries(result: reminders.RunResult) -> None:
-    # A failed send waits for its backoff; wake a worker then, not at the next sweep.
+    # A failed send waits for its backoff; wake a worker then, if that comes before the next sweep
+    # (which sends whatever is ready). Retries an hour apart are left to the sweeps, so a day-long
+    # outage does not pile up one waiting task per sweep.
     if result.retry_at is not None:
         delay = max((result.retry_at - timezone.now()).total_seconds(), 0)
-        send_pending_reminders.apply_async(countdown=delay)
+        if delay < settings.REMINDER_SWEEP_EVERY_MINUTES * 60:
+            send_pending_reminders.apply_async(countdown=delay)
 
 
 @shared_task(name="obligations.send_due_reminders")

@@ -61,9 +61,9 @@ def test_mark_done_records_day_person_and_evidence(admin_client, superuser, occu
 
 
 def test_mark_done_counts_only_occurrences_still_open(admin_client, occurrences):
-    confirm(admin_client, "mark_done", occurrences[:1], on="2005-07-08")
+    confirm(admin_client, "mark_done", occurrences[:1], on="2005-07-08", evidence="List emailed 8 Jul 2005")
 
-    response = confirm(admin_client, "mark_done", occurrences[:2], on="2005-08-05")
+    response = confirm(admin_client, "mark_done", occurrences[:2], on="2005-08-05", evidence="List emailed 5 Aug 2005")
 
     assert messages_of(response) == ["1 occurrence marked done."]
     assert Occurrence.objects.get(pk=occurrences[0].pk).done_on == datetime.date(2005, 7, 8)

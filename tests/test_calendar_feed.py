@@ -135,7 +135,8 @@ def test_each_open_due_date_is_an_all_day_event(client, auditor, share_list):
 
 def test_a_due_date_marked_done_leaves_the_feed(client, auditor, share_list):
     may, june, july = occurrences_of(share_list)
-    occurrences_mark_done(occurrences=Occurrence.objects.filter(pk=may.pk), on=datetime.date(2005, 6, 1), by=auditor)
+    occurrences_mark_done(occurrences=Occurrence.objects.filter(pk=may.pk), on=datetime.date(2005, 6, 1), by=auditor,
+                          evidence="List emailed")
 
     calendar = fetch(client, feed_url(auditor))
 

@@ -1,5 +1,11 @@
 """The Celery settings that matter, read back from the app (a misspelt CELERY_ name is ignored silently)."""
+import configparser
+import json
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -8,11 +14,27 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from dealdesk.celery import app
 
+ROOT = Path(__file__).resolve().parent.parent
 
-def test_a_task_is_acknowledged_only_after_it_ran_and_requeued_if_its_worker_dies():
-    assert app.conf.task_acks_late is True
-    assert app.conf.task_reject_on_worker_lost is True
+
+def test_a_task_is_acknowledged_when_a_worker_takes_it_and_the_worker_waits_out_a_broker_away():
+    # With late acknowledgement a Redis restart killed the worker (settings.py, CELERY); the
+    # outbox in the database, not the broker, keeps what is still to send.
+    assert app.conf.task_acks_late is False
+    assert app.conf.task_reject_on_worker_lost is False
     assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.broker_connection_retry_on_startup is True
+    assert app.conf.broker_connection_max_retries is None
+
+
+def test_on_redis_the_transport_keeps_no_unacknowledged_messages_a_restart_could_trip_over():
+    probe = "from dealdesk.celery import app; import json; print(json.dumps(app.conf.broker_transport_options))"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dealdesk.settings", "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}
+
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+
+    assert json.loads(result.stdout) == {"ack_emulation": False}, result.stderr
 
 
 def test_beat_reads_its_schedule_from_the_database():
@@ -63,3 +85,20 @@ def test_install_schedule_run_twice_keeps_two_tasks_and_the_interval_an_administ
     assert out.getvalue().splitlines() == ["kept: Send due reminders", "kept: Extend deadlines to the horizon"]
     assert PeriodicTask.objects.count() == 2
     assert PeriodicTask.objects.get(name="Send due reminders").interval == hourly
+
+
+def test_the_shipped_systemd_units_start_again_a_worker_beat_or_web_app_that_exits_however_often():
+    started = {}
+    for name in ("dealdesk-worker@.service", "dealdesk-beat.service", "dealdesk-web.service"):
+        unit = configparser.ConfigParser(strict=False, interpolation=None)
+        unit.read(ROOT / "deploy" / "systemd" / name)
+        assert (unit["Service"]["Restart"], unit["Service"]["RestartSec"], unit["Unit"]["StartLimitIntervalSec"]) == (
+            "always", "5", "0"), name
+        started[name] = unit["Service"]["ExecStart"]
+
+    assert started == {
+        "dealdesk-worker@.service":
+            "/srv/dealdesk/.venv/bin/celery -A dealdesk worker --loglevel=INFO --hostname=worker%i@%%h",
+        "dealdesk-beat.service": "/srv/dealdesk/.venv/bin/celery -A dealdesk beat --loglevel=INFO",
+        "dealdesk-web.service": "/srv/dealdesk/.venv/bin/gunicorn dealdesk.wsgi --bind 127.0.0.1:8000 --workers 3",
+    }

@@ -117,7 +117,7 @@ def test_a_breach_ends_the_day_the_list_is_delivered_and_a_gap_accrues_nothing(m
         ConvertibleNoteFactory(deal=monthly_list.deal, principal=Decimal("800000.00"), issue_date=CLOSING)
         may, june, july = Occurrence.objects.order_by("due_date")[:3]
         occurrences_mark_done(occurrences=Occurrence.objects.filter(pk__in=[may.pk, june.pk]),
-                              on=D(2005, 6, 17), by=None)
+                              on=D(2005, 6, 17), by=None, evidence="Both lists emailed to each Buyer")
         rows = report_rows("fees")
 
     # The May and June lists were both delivered on 17 June (the June list early): in breach

@@ -37,7 +37,7 @@ def clock():
 def an_occurrence() -> Occurrence:
     rule = DeadlineRuleFactory(
         kind=DeadlineRule.Kind.FIXED_DATE, frequency="", offset=0, offset_unit=DeadlineRule.Unit.CALENDAR_DAYS,
-        fixed_date=datetime.date(2026, 12, 8), roll_forward=False,
+        fixed_date=datetime.date(2026, 12, 8), roll="none",
     )
     return rule.occurrences.get()
 

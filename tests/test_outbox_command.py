@@ -35,7 +35,7 @@ def occurrence() -> Occurrence:
                                    title="Reserved share list", section="4(h)")
     rule = DeadlineRuleFactory(
         obligation=obligation, kind=DeadlineRule.Kind.FIXED_DATE, frequency="", offset=0,
-        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=datetime.date(2026, 12, 8), roll_forward=False,
+        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=datetime.date(2026, 12, 8), roll="none",
     )
     return rule.occurrences.get()
 
@@ -61,10 +61,12 @@ def test_an_empty_outbox(clock):
         "  pending         0",
         "  sending         0",
         "  sent            0",
+        "  uncertain       0",
         "  failed          0",
         "  cancelled       0",
         "Oldest ready: none",
         "Next retry: none",
+        "Uncertain: 0",
         "Failed: 0",
     ]
 
@@ -84,10 +86,12 @@ def test_it_counts_each_status_and_names_the_oldest_ready_the_next_retry_and_the
         "  pending         2",
         "  sending         0",
         "  sent            1",
+        "  uncertain       0",
         "  failed          1",
         "  cancelled       1",
         f"Oldest ready: reminder {ready.pk}, waiting since 2026-12-01 07:30 EST (1:30:00)",
         f"Next retry: reminder {retrying.pk} at 2026-12-01 09:05 EST",
+        "Uncertain: 0",
         "Failed: 1",
         f"  reminder {failed.pk}: CalbaTech 2005 notes s.4(h): Reserved share list, due 2026-12-08, "
         f"14 days before; 6 attempts; {ERROR}",
@@ -103,7 +107,7 @@ def test_a_reminder_left_sending_by_a_worker_that_died_is_ready_again_since_its_
     clock.move_to(NOW)
 
     assert outbox()[2] == "  sending         2"
-    assert outbox()[6] == f"Oldest ready: reminder {stuck.pk}, waiting since 2026-12-01 08:15 EST (0:45:00)"
+    assert outbox()[7] == f"Oldest ready: reminder {stuck.pk}, waiting since 2026-12-01 08:15 EST (0:45:00)"
 
 
 def test_it_lists_the_newest_failed_up_to_the_limit_and_says_how_many_more(occurrence, clock):
@@ -113,7 +117,7 @@ def test_it_lists_the_newest_failed_up_to_the_limit_and_says_how_many_more(occur
     )
     clock.move_to(NOW)
 
-    assert outbox("--limit", "2")[8:] == [
+    assert outbox("--limit", "2")[10:] == [
         "Failed: 3",
         f"  reminder {newest.pk}: CalbaTech 2005 notes s.4(h): Reserved share list, due 2026-12-08, "
         f"7 days before; 6 attempts; {ERROR} (-7)",

@@ -48,7 +48,7 @@ def reminder() -> Reminder:
     obligation = ObligationFactory(deal=DealFactory(title="CalbaTech 2005 notes"), obligor=issuer,
                                    title="Reserved share list", section="4(h)")
     DeadlineRuleFactory(obligation=obligation, kind=DeadlineRule.Kind.FIXED_DATE, frequency="", offset=0,
-                        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=DUE, roll_forward=False)
+                        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=DUE, roll="none")
     (planned,) = reminders_create_due(today=TODAY)
     return Reminder.objects.get(occurrence=planned.occurrence)
 

@@ -45,7 +45,7 @@ def email_for(obligation: Obligation, *, due: datetime.date, today: datetime.dat
     """Sweep and send on `today`; the one email that went out, and its occurrence."""
     rule = DeadlineRuleFactory(
         obligation=obligation, kind=DeadlineRule.Kind.FIXED_DATE, frequency="", offset=0,
-        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll_forward=False,
+        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll="none",
     )
     reminders_create_due(today=today)
     reminders_send_pending(today=today)

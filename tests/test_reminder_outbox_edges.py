@@ -102,7 +102,7 @@ def due_on(obligation: Obligation, due: datetime.date) -> Occurrence:
     """An open occurrence due on `due` exactly (a fixed-date rule, not rolled)."""
     rule = DeadlineRuleFactory(
         obligation=obligation, kind=DeadlineRule.Kind.FIXED_DATE, frequency="", offset=0,
-        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll_forward=False,
+        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll="none",
     )
     return rule.occurrences.get()
 
@@ -228,7 +228,8 @@ def test_it_cancels_only_the_reminders_of_the_occurrence_marked_done():
     done, still_open = due_on(an_obligation(), DUE), due_on(an_obligation(), DUE)
     reminders_create_due(today=TODAY)
 
-    occurrences_mark_done(occurrences=Occurrence.objects.filter(pk=done.pk), on=timezone.localdate(), by=None)
+    occurrences_mark_done(occurrences=Occurrence.objects.filter(pk=done.pk), on=timezone.localdate(), by=None,
+                          evidence="Reserved share list emailed to the buyers.")
 
     assert rows() == [(done.pk, -7, "cancelled"), (still_open.pk, -7, "pending")]
 
@@ -239,7 +240,8 @@ def test_it_leaves_a_reminder_already_sent_as_sent_when_the_occurrence_is_marked
     reminders_send_pending(today=TODAY)
     reminders_create_due(today=DUE - 3 * DAY)
 
-    occurrences_mark_done(occurrences=Occurrence.objects.all(), on=timezone.localdate(), by=None)
+    occurrences_mark_done(occurrences=Occurrence.objects.all(), on=timezone.localdate(), by=None,
+                          evidence="Reserved share list emailed to the buyers.")
 
     assert rows() == [(occurrence.pk, -7, "sent"), (occurrence.pk, -3, "cancelled")]
 
@@ -452,5 +454,6 @@ def test_it_logs_how_long_the_sweep_took_in_milliseconds(caplog, monkeypatch, se
         reminders_run(today=TODAY)
 
     assert caplog.records[-1].getMessage() == (
-        "event=reminder_sweep today=2026-12-01 created=1 sent=1 retrying=0 failed=0 retry_at= duration_ms=1500"
+        "event=reminder_sweep today=2026-12-01 created=1 sent=1 retrying=0 uncertain=0 failed=0 retry_at= "
+        "duration_ms=1500"
     )

@@ -62,7 +62,7 @@ def obligation(django_user_model):
 def occurrence_of(obligation, *, due: datetime.date = DUE) -> Occurrence:
     rule = DeadlineRuleFactory(
         obligation=obligation, kind=DeadlineRule.Kind.FIXED_DATE, frequency="", offset=0,
-        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll_forward=False,
+        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll="none",
     )
     return rule.occurrences.get()
 
@@ -183,7 +183,8 @@ def test_a_reminder_with_no_one_to_send_to_fails_and_says_why(clock):
 
 
 def test_an_occurrence_marked_done_between_sweep_and_send_is_not_reminded(reminder, clock):
-    occurrences_mark_done(occurrences=Occurrence.objects.all(), on=timezone.localdate(), by=None)
+    occurrences_mark_done(occurrences=Occurrence.objects.all(), on=timezone.localdate(), by=None,
+                          evidence="Reserved share list emailed to the buyers.")
 
     reminders_send_pending(today=TODAY)
 

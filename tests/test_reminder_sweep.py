@@ -30,7 +30,7 @@ def open_occurrence(*, due: datetime.date = DUE, **obligation_fields) -> Occurre
     rule = DeadlineRuleFactory(
         obligation=ObligationFactory(**obligation_fields),
         kind=DeadlineRule.Kind.FIXED_DATE, frequency="", offset=0,
-        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll_forward=False,
+        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll="none",
     )
     return rule.occurrences.get()
 
@@ -61,7 +61,8 @@ def test_a_second_sweep_the_same_day_creates_nothing():
 
 def test_done_and_waived_occurrences_get_no_reminder():
     done, waived, still_open = open_occurrence(), open_occurrence(), open_occurrence()
-    occurrences_mark_done(occurrences=Occurrence.objects.filter(pk=done.pk), on=timezone.localdate(), by=None)
+    occurrences_mark_done(occurrences=Occurrence.objects.filter(pk=done.pk), on=timezone.localdate(), by=None,
+                          evidence="Reserved share list emailed to the buyers.")
     occurrences_waive(occurrences=Occurrence.objects.filter(pk=waived.pk), on=timezone.localdate(), by=None,
                       evidence="Buyers' written waiver of 20 Nov 2026")
 
@@ -74,7 +75,8 @@ def test_marking_an_occurrence_done_cancels_its_pending_reminder():
     occurrence = open_occurrence()
     reminders_create_due(today=TODAY)
 
-    occurrences_mark_done(occurrences=Occurrence.objects.filter(pk=occurrence.pk), on=timezone.localdate(), by=None)
+    occurrences_mark_done(occurrences=Occurrence.objects.filter(pk=occurrence.pk), on=timezone.localdate(), by=None,
+                          evidence="Reserved share list emailed to the buyers.")
 
     assert reminder_rows() == [(occurrence.pk, -7, TODAY, "cancelled")]
     assert reminders_create_due(today=TODAY + datetime.timedelta(days=4)) == []

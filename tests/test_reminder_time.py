@@ -37,7 +37,7 @@ def obligation():
 def occurrence_due(obligation, due: datetime.date) -> Occurrence:
     rule = DeadlineRuleFactory(
         obligation=obligation, kind=DeadlineRule.Kind.FIXED_DATE, frequency="", offset=0,
-        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll_forward=False,
+        offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll="none",
     )
     return rule.occurrences.get()
 

@@ -1,4 +1,4 @@
-"""Exactly-once reminders with the real parts: Celery worker processes, Redis, an SMTP server.
+"""Reminders with the real parts, Celery worker processes, Redis, an SMTP server: each due reminder arrives once.
 
 These need PostgreSQL (the worker processes must see the test database) and
 Redis; they run whenever REDIS_URL is set and DATABASE_URL is PostgreSQL, and
@@ -161,7 +161,7 @@ def deadlines_due_in_a_week(count: int, *, titled: str = "Deliverable") -> None:
     for n in range(count):
         obligation = ObligationFactory(deal=deal, obligor=company, title=f"{titled} {n}")
         DeadlineRuleFactory(obligation=obligation, kind=DeadlineRule.Kind.FIXED_DATE, frequency="",
-                            offset=0, fixed_date=due, roll_forward=False)
+                            offset=0, fixed_date=due, roll="none")
 
 
 def report(capsys, **counts) -> None:

@@ -177,7 +177,8 @@ def test_penalties_accrue_to_the_as_of_day_and_stop_once_done(auditor):
         DeadlineRuleFactory(obligation=obligation, kind="fixed_date", frequency="",
                             fixed_date=datetime.date(2005, 8, 26))
     with at("2005-09-10"):
-        occurrences_mark_done(occurrences=Occurrence.objects.all(), on=datetime.date(2005, 9, 10), by=None)
+        occurrences_mark_done(occurrences=Occurrence.objects.all(), on=datetime.date(2005, 9, 10), by=None,
+                              evidence="Lists emailed")
 
     with at("2005-09-20"):
         on_31_august = rows(auditor, "/reports/fees/csv/?as_of=2005-08-31")

@@ -56,7 +56,7 @@ def due_in_a_week(*, reminded: str | None) -> Occurrence:
     rule = DeadlineRuleFactory(
         obligation=ObligationFactory(obligor=obligor), kind=DeadlineRule.Kind.FIXED_DATE, frequency="", offset=0,
         offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=TODAY + datetime.timedelta(days=7),
-        roll_forward=False,
+        roll="none",
     )
     return rule.occurrences.get()
 
@@ -89,7 +89,7 @@ def test_a_sweep_logs_each_send_outcome_and_one_line_with_its_counts(caplog):
     # The duration is measured, not travelled: its value is any whole number of milliseconds.
     assert (level, re.sub(r"duration_ms=\d+$", "duration_ms=N", message)) == (
         "INFO",
-        "event=reminder_sweep today=2026-12-01 created=3 sent=1 retrying=1 failed=1 "
+        "event=reminder_sweep today=2026-12-01 created=3 sent=1 retrying=1 uncertain=0 failed=1 "
         "retry_at=2026-12-01T14:01:00+00:00 duration_ms=N",
     )
 
@@ -105,7 +105,8 @@ def test_a_last_attempt_that_fails_is_logged_as_failed_with_its_error(caplog, se
     assert [(level, re.sub(r"duration_ms=\d+$", "duration_ms=N", message)) for level, message in lines(caplog)] == [
         ("ERROR", f"event=reminder_send outcome=failed reminder={pk} occurrence={refused.pk} attempt=1 "
                   'error="SMTPServerDisconnected: Connection unexpectedly closed"'),
-        ("INFO", "event=reminder_sweep today=2026-12-01 created=1 sent=0 retrying=0 failed=1 retry_at= duration_ms=N"),
+        ("INFO", "event=reminder_sweep today=2026-12-01 created=1 sent=0 retrying=0 uncertain=0 failed=1 retry_at= "
+                 "duration_ms=N"),
     ]
 
 
@@ -145,8 +146,8 @@ def test_the_configured_format_makes_every_field_a_key_value_pair(caplog):
 
     assert [list(fields) for fields in parsed] == [
         ["time", "level", "logger", "event", "outcome", "reminder", "occurrence", "attempt", "retry_at", "error"],
-        ["time", "level", "logger", "event", "today", "created", "sent", "retrying", "failed", "retry_at",
-         "duration_ms"],
+        ["time", "level", "logger", "event", "today", "created", "sent", "retrying", "uncertain", "failed",
+         "retry_at", "duration_ms"],
     ]
     assert parsed[0]["error"] == "SMTPServerDisconnected: Connection unexpectedly closed"
     assert parsed[0]["time"] == datetime.datetime.fromisoformat(parsed[0]["time"]).strftime("%Y-%m-%dT%H:%M:%S%z")

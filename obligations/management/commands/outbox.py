@@ -12,10 +12,11 @@ def _at(moment: datetime.datetime) -> str:
 
 
 class Command(BaseCommand):
-    help = "Show the reminder outbox: counts by status, the oldest ready reminder, the next retry, the failed ones."
+    help = ("Show the reminder outbox: counts by status, the oldest ready reminder, the next retry, the uncertain "
+            "ones (they may have arrived) and the failed ones.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--limit", type=int, default=20, help="Show at most this many failed reminders.")
+        parser.add_argument("--limit", type=int, default=20, help="Show at most this many uncertain reminders, and as many failed ones.")
 
     def handle(self, *args, limit: int, **options):
         now = timezone.now()
@@ -35,10 +36,14 @@ class Command(BaseCommand):
             write("Next retry: none")
         else:
             write(f"Next retry: reminder {state.next_retry.pk} at {_at(state.next_retry.next_attempt_at)}")
-        write(f"Failed: {state.failed_total}")
-        for reminder in state.failed:
+        self._list("Uncertain", state.uncertain, state.uncertain_total)
+        self._list("Failed", state.failed, state.failed_total)
+
+    def _list(self, label: str, reminders, total: int) -> None:
+        self.stdout.write(f"{label}: {total}")
+        for reminder in reminders:
             occurrence = reminder.occurrence
-            write(f"  reminder {reminder.pk}: {occurrence.rule.obligation}, due {occurrence.due_date}, "
-                  f"{reminder.when_label()}; {reminder.attempts} attempts; {reminder.last_error}")
-        if state.failed_total > len(state.failed):
-            write(f"  ... and {state.failed_total - len(state.failed)} more (admin: Reminders, status Failed)")
+            self.stdout.write(f"  reminder {reminder.pk}: {occurrence.rule.obligation}, due {occurrence.due_date}, "
+                              f"{reminder.when_label()}; {reminder.attempts} attempts; {reminder.last_error}")
+        if total > len(reminders):
+            self.stdout.write(f"  ... and {total - len(reminders)} more (admin: Reminders, status {label})")
