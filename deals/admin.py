@@ -18,9 +18,13 @@ from django.db import models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from deals.models import Deal, DealEvent, RelatedAgreement
+from deals.models import AgreementSection, Deal, DealEvent, EventKind, RelatedAgreement
+from deals.sections import Held, MapEntry, section_map
 
 # Posted ids that are not ids ---------------------------------------------------
 #
@@ -124,6 +128,43 @@ def limit_choices_to_deal(formset_class, field_name: str, queryset, deal: Deal |
     return formset_class
 
 
+def error_summary(context) -> dict:
+    """How many errors a refused form shows, and where the first one stands (for the link at the top).
+
+    The main form's fields in the order the page shows them, then each inline's rows; the anchor is the
+    field's input, or the inline's group when the error is about the rows together.
+    """
+    count, first = 0, None
+    if not context.get("errors"):  # Django's own list of them, main form and inlines
+        return {"error_count": 0, "first_error_anchor": "", "first_error_label": ""}
+    adminform = context.get("adminform")
+    if adminform is not None:
+        form = adminform.form
+        count += len(form.non_field_errors())
+        shown = [name for fieldset in adminform for line in fieldset for field in line
+                 if (name := field.field["name"] if isinstance(field.field, dict) else field.field.name)]
+        for name in [*shown, *form.errors]:
+            if name in form.errors and name in form.fields and first is None:
+                first = (form[name].auto_id, form[name].label)
+        count += sum(len(errors) for name, errors in form.errors.items() if name != "__all__")
+    for inline in context.get("inline_admin_formsets", ()):
+        formset = inline.formset
+        if formset.non_form_errors():
+            count += len(formset.non_form_errors())
+            first = first or (f"{formset.prefix}-group", inline.opts.verbose_name_plural)
+        for row, form in enumerate(formset.forms, 1):
+            if formset.can_delete and formset._should_delete_form(form):
+                continue  # a row marked for deletion is not checked
+            for name, errors in form.errors.items():
+                count += len(errors)
+                if first is None:
+                    label = form[name].label if name in form.fields else "the row"
+                    anchor = form[name].auto_id if name in form.fields else f"{formset.prefix}-group"
+                    first = (anchor, f"{inline.opts.verbose_name_plural}, row {row}: {label}")
+    return {"error_count": count, "first_error_anchor": first[0] if first else "",
+            "first_error_label": first[1] if first else ""}
+
+
 class HistoryAdmin(LookupSafeAdminMixin, SimpleHistoryAdmin):
     """A screen whose History page lists every change: when, by whom, each field's old and new value.
 
@@ -134,6 +175,16 @@ class HistoryAdmin(LookupSafeAdminMixin, SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context = {**context, **error_summary(context)}
+        if obj is not None and obj.pk is not None and context["error_count"]:
+            # The form has written the refused values onto obj; the title and breadcrumbs name the saved
+            # object, never a value just refused (a note titled "($-250,000.00)").
+            saved = self.model._default_manager.filter(pk=obj.pk).first()
+            if saved is not None:
+                context.update(subtitle=str(saved), original=saved)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def history_view(self, request, object_id, extra_context=None):
         self._not_found_unless_ids(object_id)
@@ -153,16 +204,42 @@ class HistoryAdmin(LookupSafeAdminMixin, SimpleHistoryAdmin):
             raise Http404(f"There is no such {self.model._meta.verbose_name} or version of it.")
 
 
+# Text boxes sized to sit beside other fields on a 1366 px screen (STYLE.md); they grow when dragged.
+COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+
+
 class DealInline(LookupSafeAdminMixin, admin.TabularInline):
     """An inline hanging from the deal: compact, no blank rows, duplicate rows in plain words."""
 
     formset = ConstraintMessageFormSet
     extra = 0
+    formfield_overrides = COMPACT_TEXT
+
+
+class DealStackedInline(LookupSafeAdminMixin, admin.StackedInline):
+    """A deal inline with too many fields for one table row at 1366 px: each row a small form, fields in lines."""
+
+    formset = ConstraintMessageFormSet
+    extra = 0
+    formfield_overrides = COMPACT_TEXT
+
+
+class EventKindInline(DealInline):
+    """Kinds of event that recur (each SEC report filed, each press release); rules can follow every one."""
+
+    model = EventKind
+    fields = ["name", "description"]
+    verbose_name = "kind of recurring event"
+    verbose_name_plural = "kinds of recurring event"
 
 
 class DealEventInline(DealInline):
     model = DealEvent
-    fields = ["name", "date", "description"]
+    fields = ["name", "date", "kind", "description"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return limit_choices_to_deal(formset, "kind", EventKind.objects.all(), obj)
 
 
 class RelatedAgreementInline(DealInline):
@@ -185,7 +262,7 @@ class DealAdmin(HistoryAdmin):
         ("Reminders", {"fields": ["reminder_days_before", "reminder_copies_to"]}),
         ("Notes", {"fields": ["notes"]}),
     ]
-    inlines = [DealEventInline, RelatedAgreementInline]
+    inlines = [EventKindInline, DealEventInline, RelatedAgreementInline]
     # Read-only facts shown under "Where it stands", and the annotations the list columns sort on.
     facts: list[Callable] = []
     annotations: list[Callable[[QuerySet], QuerySet]] = []
@@ -218,18 +295,100 @@ class DealAdmin(HistoryAdmin):
         return queryset
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), *self.facts]
+        fields = [*super().get_readonly_fields(request, obj), *self.facts]
+        return [*fields, "section_map"] if obj is not None else fields
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if self.facts:
             fieldsets = [*fieldsets, ("Where it stands", {"fields": self.facts})]
+        if obj is not None:
+            fieldsets = [*fieldsets, ("Section map", {"fields": ["section_map"]})]
         return fieldsets
+
+    @admin.display(description="sections")
+    def section_map(self, deal: Deal) -> SafeString:
+        return section_map_html(deal, admin_site=self.admin_site)
+
+
+# The section map on the deal's page ---------------------------------------------
+#
+# Every numbered section of the agreement, each with what the desk holds for it,
+# or why it holds nothing, or "Not yet held" standing out; readings highlighted.
+
+NOT_HELD_STYLE = "color: var(--error-fg, #ba2121); font-weight: bold"
+READING_STYLE = ("background: var(--message-warning-bg, #ffc); border-left: 3px solid #e0b000; "
+                 "padding: 2px 6px; margin-top: 4px")
+
+
+def _held_html(item: Held, admin_site: admin.AdminSite) -> SafeString:
+    model = type(item.row)
+    if model is Deal or not admin_site.is_registered(model):
+        return format_html("{}: {}", item.kind, item.title)
+    url = reverse(f"{admin_site.name}:{model._meta.app_label}_{model._meta.model_name}_change", args=[item.row.pk])
+    return format_html('{}: <a href="{}">{}</a>', item.kind, url, item.title)
+
+
+def _entry_html(entry: MapEntry, admin_site: admin.AdminSite) -> SafeString:
+    section = entry.section
+    why = section.no_obligation.strip()
+    if entry.own:
+        holds = format_html('<ul style="margin: 0; padding-left: 1.2em">{}</ul>', format_html_join(
+            "", "<li>{}</li>", ((_held_html(item, admin_site),) for item in entry.own)))
+    elif entry.held:
+        holds = mark_safe("Held through its sub-sections")
+    elif why:
+        holds = format_html("No obligation: {}", why)
+    else:
+        holds = format_html('<span style="{}">Not yet held</span>', NOT_HELD_STYLE)
+    if entry.held and why:
+        holds = format_html("{}<div>No obligation: {}</div>", holds, why)
+    reading = section.reading.strip()
+    if reading:
+        holds = format_html('{}<div style="{}"><strong>Reading:</strong> {}</div>', holds, READING_STYLE, reading)
+    return format_html('<tr><td style="white-space: nowrap"><strong>{}</strong></td><td>{}</td><td>{}</td></tr>',
+                       section.number, section.heading, holds)
+
+
+def section_map_html(deal: Deal, *, admin_site: admin.AdminSite) -> SafeString:
+    """The deal's sections, in the agreement's order, with what the desk holds for each."""
+    the_map = section_map(deal)
+    changelist = reverse(f"{admin_site.name}:dealdesk_agreementsection_changelist") + f"?deal__id__exact={deal.pk}"
+    add = reverse(f"{admin_site.name}:dealdesk_agreementsection_add") + f"?deal={deal.pk}"
+    links = format_html('<a href="{}">Edit the sections</a> · <a href="{}">Add a section</a>', changelist, add)
+    if not the_map.entries:
+        return format_html("No section map yet. {}", links)
+    not_held = the_map.count(MapEntry.Status.NOT_HELD)
+    summary = format_html(
+        '<p>{} sections: {} held, {} with no obligation, <span style="{}">{} not yet held</span>. {}</p>',
+        len(the_map.entries), the_map.count(MapEntry.Status.HELD), the_map.count(MapEntry.Status.NO_OBLIGATION),
+        NOT_HELD_STYLE if not_held else "", not_held, links)
+    unmapped = ""
+    if the_map.unmapped:
+        unmapped = format_html(
+            '<p style="{}">Citing a section the map does not have:</p><ul>{}</ul>', NOT_HELD_STYLE,
+            format_html_join("", "<li>s.{} {}</li>",
+                             ((item.section, _held_html(item, admin_site)) for item in the_map.unmapped)))
+    rows = format_html_join("", "{}", ((_entry_html(entry, admin_site),) for entry in the_map.entries))
+    return format_html(
+        '{}{}<table style="width: 100%"><thead><tr><th>Section</th><th>Heading</th><th>What the desk holds</th>'
+        "</tr></thead><tbody>{}</tbody></table>", summary, unmapped, rows)
 
 
 @admin.register(DealEvent)
 class DealEventAdmin(HistoryAdmin):
-    list_display = ["name", "deal", "date"]
+    """Recording an event here (a filing, a press release, a request) dates every rule that follows it."""
+
+    list_display = ["name", "deal", "date", "kind"]
+    list_filter = ["deal", "kind"]
+    search_fields = ["name", "deal__title", "kind__name"]
+    autocomplete_fields = ["deal", "kind"]
+    list_select_related = ["deal", "kind"]
+
+
+@admin.register(EventKind)
+class EventKindAdmin(HistoryAdmin):
+    list_display = ["name", "deal"]
     list_filter = ["deal"]
     search_fields = ["name", "deal__title"]
     autocomplete_fields = ["deal"]
@@ -243,3 +402,18 @@ class RelatedAgreementAdmin(HistoryAdmin):
     search_fields = ["title", "deal__title"]
     autocomplete_fields = ["deal"]
     list_select_related = ["deal"]
+
+
+@admin.register(AgreementSection)
+class AgreementSectionAdmin(HistoryAdmin):
+    """The section map's rows, a deal's agreement section by section; the deal's page shows what holds each."""
+
+    list_display = ["number", "heading", "deal", "no_obligation", "reading"]
+    list_display_links = ["number", "heading"]
+    list_filter = ["deal"]
+    search_fields = ["number", "heading", "no_obligation", "reading", "deal__title"]
+    autocomplete_fields = ["deal"]
+    list_select_related = ["deal"]
+    list_per_page = 200
+    ordering = ["deal", "position", "id"]
+    fields = ["deal", ("number", "position"), "heading", "no_obligation", "reading"]

@@ -6,7 +6,14 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 
-from deals.admin import ConstraintMessageFormSet, DealAdmin, DealInline, HistoryAdmin, limit_choices_to_deal
+from deals.admin import (
+    ConstraintMessageFormSet,
+    DealAdmin,
+    DealInline,
+    DealStackedInline,
+    HistoryAdmin,
+    limit_choices_to_deal,
+)
 from deals.models import Deal, DealEvent
 from instruments.models import (
     ConvertibleNote,
@@ -157,26 +164,29 @@ class ReserveCovenantAdmin(HistoryAdmin):
 # Selects pointing at other rows of the deal offer only this deal's rows.
 
 
-class ShareClassInline(DealInline):
+# Notes, warrants and share classes have too many fields for one table row at 1366 px: each is a small form.
+
+
+class ShareClassInline(DealStackedInline):
     model = ShareClass
-    fields = ["issuer", "kind", "name", "par_value", "authorized", "issued_and_outstanding", "as_of", "section"]
+    fields = [("issuer", "kind", "name"), ("par_value", "authorized", "issued_and_outstanding"), ("as_of", "section")]
     autocomplete_fields = ["issuer"]
     show_change_link = True  # reservations are edited on the share class's own page
 
 
-class TrancheInline(DealInline):
+class TrancheInline(DealStackedInline):
     model = Tranche
-    fields = ["name", "amount", "warrant_shares", "event", "days_to_close", "section"]
+    fields = [("name", "event", "section"), ("amount", "warrant_shares", "days_to_close")]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         return limit_choices_to_deal(formset, "event", DealEvent.objects.all(), obj)
 
 
-class ConvertibleNoteInline(DealInline):
+class ConvertibleNoteInline(DealStackedInline):
     model = ConvertibleNote
-    fields = ["name", "issuer", "holder", "tranche", "principal", "interest_rate", "secured", "issue_date",
-              "maturity_date", "conversion_price", "section"]
+    fields = [("name", "tranche", "section"), ("issuer", "holder"), ("principal", "interest_rate", "secured"),
+              ("issue_date", "maturity_date", "conversion_price")]
     autocomplete_fields = ["issuer", "holder"]
     show_change_link = True
 
@@ -185,10 +195,10 @@ class ConvertibleNoteInline(DealInline):
         return limit_choices_to_deal(formset, "tranche", Tranche.objects.all(), obj)
 
 
-class WarrantInline(DealInline):
+class WarrantInline(DealStackedInline):
     model = Warrant
-    fields = ["name", "issuer", "holder", "tranche", "shares", "exercise_price", "issue_date", "expiry_date",
-              "section"]
+    fields = [("name", "tranche", "section"), ("issuer", "holder"), ("shares", "exercise_price"),
+              ("issue_date", "expiry_date")]
     autocomplete_fields = ["issuer", "holder"]
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -196,9 +206,9 @@ class WarrantInline(DealInline):
         return limit_choices_to_deal(formset, "tranche", Tranche.objects.all(), obj)
 
 
-class EquityLineInline(DealInline):
+class EquityLineInline(DealStackedInline):
     model = EquityLine
-    fields = ["issuer", "investor", "placement_agent", "commitment", "placement_fee_rate", "section"]
+    fields = [("issuer", "investor", "placement_agent"), ("commitment", "placement_fee_rate", "section")]
     autocomplete_fields = ["issuer", "investor", "placement_agent"]
     show_change_link = True  # draws are entered on the equity line's own page
 

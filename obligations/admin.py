@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Min, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from deals.admin import ConstraintMessageFormSet, DealAdmin, HistoryAdmin, LookupSafeAdminMixin
-from deals.models import Deal, DealEvent
+from deals.models import Deal, DealEvent, EventKind
 from obligations import services
 from obligations.feeds import calendar_feed_revoke
 from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder, standing_q
@@ -25,18 +26,33 @@ from reckoning.standing import OPEN_STANDINGS, Standing
 OPEN = Occurrence.Status.OPEN
 
 
-def standing_of(next_due: datetime.date | None) -> str:
-    """Where an obligation stands: the standing of its earliest open due date."""
-    if next_due is None:
+NONE_AHEAD = "none ahead"
+DUE_DATES_PER_PAGE = 12
+DUE_DATES_PAGE = "due_dates_page"  # the obligation page's query parameter for its page of due dates
+
+
+def standing_of(row: Obligation) -> str:
+    """Where an obligation stands: overdue while any of its due dates is, else the standing of its next one."""
+    if row.overdue:
+        return Standing.OVERDUE.label
+    if row.next_due is None:
         return "nothing open"
-    return Occurrence(status=OPEN, due_date=next_due).standing(timezone.localdate()).label
+    return Occurrence(status=OPEN, due_date=row.next_due).standing(timezone.localdate()).label
 
 
 def with_next_due(queryset, prefix: str = ""):
-    """Annotate each row with its earliest open due date (one query, no per-row lookups)."""
+    """Annotate each row with its next due date and its count of overdue ones (one query, no per-row lookups).
+
+    The next due date is the earliest open one due today or later, not the oldest open one: a due date
+    missed in 2005 is counted as overdue, it is not what comes next.
+    """
     field = f"{prefix}rules__occurrences"
+    today = timezone.localdate()
+    ahead = (standing_q(Standing.DUE_SOON, today=today, prefix=f"{field}__")
+             | standing_q(Standing.OPEN, today=today, prefix=f"{field}__"))
     return queryset.annotate(
-        next_due=Min(f"{field}__due_date", filter=Q(**{f"{field}__status": OPEN})),
+        next_due=Min(f"{field}__due_date", filter=ahead),
+        overdue=Count(field, filter=standing_q(Standing.OVERDUE, today=today, prefix=f"{field}__")),
     )
 
 
@@ -49,15 +65,58 @@ class EventChoiceField(forms.ModelChoiceField):
         return f"{event.deal.title}: {event}"
 
 
+class EventKindChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, kind: EventKind) -> str:
+        return f"{kind.deal.title}: {kind.name}"
+
+
 class DeadlineRuleForm(forms.ModelForm):
     anchor_event = EventChoiceField(
         queryset=DealEvent.objects.select_related("deal"), required=False,
         help_text="Only when the days are counted from a deal event.",
     )
+    event_kind = EventKindChoiceField(
+        queryset=EventKind.objects.select_related("deal"), required=False,
+        help_text="Only for a rule that follows each event of a kind.",
+    )
+    starts_with = EventChoiceField(
+        queryset=DealEvent.objects.select_related("deal"), required=False,
+        label="Dormant until",
+        help_text='The rule waits for this event ("upon written request"); repeating duties count from it.',
+    )
+    ends_with = EventChoiceField(
+        queryset=DealEvent.objects.select_related("deal"), required=False,
+        label="Ends with",
+        help_text='Repeating duties stop when this event happens ("during the registration period").',
+    )
 
     class Meta:
         model = DeadlineRule
         fields = "__all__"
+        # deals/static/deals/rule_kinds.js shows the fieldsets of the kind picked here.
+        widgets = {"kind": forms.Select(attrs={"data-rule-kind": ""})}
+
+
+def for_kinds(*kinds: DeadlineRule.Kind) -> list[str]:
+    """Fieldset classes naming the kinds of rule a fieldset is for (rule_kinds.js hides it for the others)."""
+    return ["rule-kinds", *(f"rule-kind-{kind}" for kind in kinds)]
+
+
+K = DeadlineRule.Kind
+RULE_FIELDSETS = [
+    ("On a fixed date", {"fields": ["fixed_date"], "classes": for_kinds(K.FIXED_DATE)}),
+    ("How many days", {"fields": [("offset", "offset_unit", "direction")],
+                       "classes": for_kinds(K.AFTER_ANCHOR, K.PERIOD, K.RECURRING, K.EACH_EVENT)}),
+    ("Counted from", {"fields": [("anchor", "anchor_event")], "classes": for_kinds(K.AFTER_ANCHOR, K.PERIOD)}),
+    ("Each event of a kind", {"fields": ["event_kind"], "classes": for_kinds(K.EACH_EVENT)}),
+    ("Recurring", {"fields": [("frequency", "only_periods"), ("window_start", "window_end")],
+                   "classes": for_kinds(K.RECURRING)}),
+    # A limb of a later-of / earlier-of rule is a single date.
+    ("Part of a later of / earlier of", {"fields": ["part_of"], "classes": for_kinds(*DeadlineRule.ONE_OFF_KINDS)}),
+    ("Starts and ends", {"fields": [("starts_with", "ends_with"), "ends_when_notes_repaid"]}),
+    ("Weekends and holidays", {"fields": [("roll", "holiday_calendar")]}),
+]
+RULE_MEDIA = forms.Media(js=["deals/rule_kinds.js"])
 
 
 class DeadlineRuleInline(admin.StackedInline):
@@ -65,18 +124,32 @@ class DeadlineRuleInline(admin.StackedInline):
     form = DeadlineRuleForm
     formset = ConstraintMessageFormSet
     extra = 0
-    readonly_fields = ["describe"]
+    readonly_fields = ["describe", "waiting"]
     fieldsets = [
-        (None, {"fields": ["kind", "describe"]}),
-        ("On a fixed date", {"fields": ["fixed_date"]}),
-        ("Counted from a date", {"fields": [("offset", "offset_unit"), ("anchor", "anchor_event")]}),
-        ("Recurring", {"fields": ["frequency", ("window_start", "window_end")]}),
-        ("Weekends and holidays", {"fields": [("roll_forward", "holiday_calendar")]}),
+        (None, {"fields": ["kind", "describe", "waiting"]}),
+        *RULE_FIELDSETS,
     ]
+
+    @property
+    def media(self):
+        return super().media + RULE_MEDIA
 
     @admin.display(description="reads")
     def describe(self, rule: DeadlineRule) -> str:
         return rule.describe() if rule.pk else "-"
+
+    @admin.display(description="waiting on")
+    def waiting(self, rule: DeadlineRule) -> str:
+        return (rule.waiting_reason() or "nothing: its due dates are below") if rule.pk else "-"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A limb hangs from a "later of" / "earlier of" rule of the same obligation.
+        field = formset.form.base_fields.get("part_of")
+        if field is not None:
+            rules = DeadlineRule.objects.filter(kind__in=DeadlineRule.COMBINING_KINDS)
+            field.queryset = rules.filter(obligation=obj) if obj is not None and obj.pk else rules.none()
+        return formset
 
     def get_extra(self, request, obj=None, **kwargs):
         return 0 if obj is not None and obj.pk else 1
@@ -105,15 +178,20 @@ class DeadlineRuleAdmin(HistoryAdmin):
     list_display = ["obligation", "kind", "describe", "holiday_calendar"]
     list_filter = ["kind", "frequency", "obligation__deal"]
     search_fields = ["obligation__title", "obligation__section", "obligation__deal__title"]
-    autocomplete_fields = ["obligation"]
-    list_select_related = ["obligation__deal", "anchor_event"]
-    readonly_fields = ["describe"]
+    autocomplete_fields = ["obligation", "part_of"]
+    list_select_related = ["obligation__deal", "anchor_event", "event_kind"]
+    readonly_fields = ["describe", "waiting"]
     fieldsets = [
-        (None, {"fields": ["obligation", "kind", "describe"]}),
+        (None, {"fields": ["obligation", "kind", "describe", "waiting"]}),
         *DeadlineRuleInline.fieldsets[1:],
     ]
     inlines = [OccurrenceInline]
     describe = DeadlineRuleInline.describe
+
+    @property
+    def media(self):
+        return super().media + RULE_MEDIA
+    waiting = DeadlineRuleInline.waiting
 
 
 # Obligations ----------------------------------------------------------------
@@ -121,42 +199,63 @@ class DeadlineRuleAdmin(HistoryAdmin):
 
 @admin.register(Obligation)
 class ObligationAdmin(HistoryAdmin):
-    list_display = ["deal", "section", "title", "obligor", "kind", "next_due_date", "standing"]
+    list_display = ["deal", "section", "title", "obligor", "kind", "next_due_date", "overdue_count", "standing"]
     list_display_links = ["title"]
     list_filter = ["deal", "kind", ("obligor", admin.RelatedOnlyFieldListFilter), "penalty"]
     search_fields = ["title", "section", "clause_text", "deal__title", "obligor__legal_name", "obligor__short_name"]
     autocomplete_fields = ["deal", "obligor", "beneficiaries", "responsible_staff"]
     list_select_related = ["deal", "obligor"]
-    readonly_fields = ["due_dates"]
     fieldsets = [
         (None, {"fields": ["deal", ("section", "kind"), "title", "obligor", "beneficiaries"]}),
         ("The agreement's words", {"fields": ["clause_text", "consequence"]}),
         ("Penalty for a miss", {"fields": ["penalty", ("penalty_rate", "penalty_base_amount")]}),
         ("Reminders", {"fields": ["responsible_staff", "reminder_days_before"]}),
-        ("Due dates", {"fields": ["due_dates"]}),
     ]
     inlines = [DeadlineRuleInline]
+    # The due dates stand under the rules that make them (templates/admin/obligations/obligation/change_form.html),
+    # a page of them at a time: a monthly duty over twenty years has hundreds.
+    change_form_template = "admin/obligations/obligation/change_form.html"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["due_dates"] = self.due_dates(obj, page=request.GET.get(DUE_DATES_PAGE)) if obj else (
+            "Computed from the rules once saved.")
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def get_queryset(self, request):
         return with_next_due(super().get_queryset(request))
 
     @admin.display(description="next due date", ordering="next_due")
-    def next_due_date(self, obligation: Obligation) -> datetime.date | None:
-        return obligation.next_due
+    def next_due_date(self, obligation: Obligation) -> datetime.date | str:
+        return obligation.next_due or NONE_AHEAD
+
+    @admin.display(description="overdue", ordering="overdue")
+    def overdue_count(self, obligation: Obligation) -> int:
+        return obligation.overdue
 
     @admin.display(description="standing")
     def standing(self, obligation: Obligation) -> str:
-        return standing_of(obligation.next_due)
+        return standing_of(obligation)
 
-    @admin.display(description="due dates")
-    def due_dates(self, obligation: Obligation) -> str:
+    def due_dates(self, obligation: Obligation, *, page: str | None = None) -> str:
+        """A page of the obligation's due dates (DUE_DATES_PER_PAGE), with links to the others.
+
+        The page first shown holds the earliest open due date: the first one that asks for something.
+        """
         # Occurrences hang from the rules, not from the obligation, so they cannot be an inline here.
         if obligation.pk is None:
             return "Computed from the rules once saved."
         occurrences = Occurrence.objects.filter(rule__obligation=obligation).order_by("due_date", "id")
-        if not occurrences:
-            return "None yet: the rules have produced no due dates."
+        paginator = Paginator(occurrences, DUE_DATES_PER_PAGE)
+        if not paginator.count:
+            waits = [reason for rule in obligation.rules.filter(part_of=None) if (reason := rule.waiting_reason())]
+            return f"None yet. {' '.join(waits)}" if waits else "None yet: the rules have produced no due dates."
         today = timezone.localdate()
+        if page is None:
+            earlier = occurrences.filter(status=OPEN).values_list("due_date", "id").first()
+            before = 0 if earlier is None else occurrences.filter(
+                Q(due_date__lt=earlier[0]) | Q(due_date=earlier[0], id__lt=earlier[1])).count()
+            page = before // DUE_DATES_PER_PAGE + 1
+        shown = paginator.get_page(page)
         rows = format_html_join(
             "",
             '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
@@ -167,13 +266,27 @@ class ObligationAdmin(HistoryAdmin):
                     occ.standing(today).label,
                     occ.computation,
                 )
-                for occ in occurrences
+                for occ in shown
             ),
         )
+        listed = reverse("admin:obligations_occurrence_changelist") + f"?rule__obligation__id__exact={obligation.pk}"
+        overdue = occurrences.standing(Standing.OVERDUE, today).count()
+        pager = format_html(
+            '<p class="due-dates-pager">{} to {} of {} due dates{}{}{} '
+            '<a href="{}">All {} in the due date list</a>{}</p>',
+            shown.start_index(), shown.end_index(), paginator.count,
+            format_html(' <a href="?{}=1">First</a>', DUE_DATES_PAGE) if shown.number > 2 else "",
+            format_html(' <a href="?{}={}">Earlier</a>', DUE_DATES_PAGE, shown.previous_page_number())
+            if shown.has_previous() else "",
+            format_html(' <a href="?{}={}">Later</a>', DUE_DATES_PAGE, shown.next_page_number())
+            if shown.has_next() else "",
+            listed, paginator.count,
+            format_html(' <a href="{}&amp;standing=overdue">The {} overdue</a>', listed, overdue) if overdue else "",
+        )
         return format_html(
-            "<table><thead><tr><th>Due date</th><th>Status</th><th>Computation</th></tr></thead>"
+            "{}<table><thead><tr><th>Due date</th><th>Status</th><th>Computation</th></tr></thead>"
             "<tbody>{}</tbody></table>",
-            rows,
+            pager, rows,
         )
 
 
@@ -205,8 +318,24 @@ class CompleteOccurrencesForm(forms.Form):
     )
 
 
+# Reopening a done or waived due date (or amending its outcome) rewrites the compliance record: it
+# takes the right to change the obligation itself, which Deal administrators hold and Finance, who
+# record outcomes, does not (dealdesk/roles.py).
+REOPEN_PERMISSION = "obligations.change_obligation"
+
+
+class OccurrenceOutcomeForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("status") == Occurrence.Status.DONE and "evidence" in self.fields
+                and not (cleaned.get("evidence") or "").strip()):
+            self.add_error("evidence", services.DONE_NEEDS_EVIDENCE)
+        return cleaned
+
+
 @admin.register(Occurrence)
 class OccurrenceAdmin(HistoryAdmin):
+    form = OccurrenceOutcomeForm
     list_display = ["deal", "section", "obligation_title", "due_date", "status", "standing", "done_on", "done_by"]
     list_display_links = ["obligation_title"]
     list_filter = ["status", StandingFilter, ("rule__obligation__deal", admin.RelatedOnlyFieldListFilter)]
@@ -226,6 +355,21 @@ class OccurrenceAdmin(HistoryAdmin):
     def has_add_permission(self, request):
         # Occurrences are computed from the rules (obligations.services.occurrences_sync).
         return False
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # An obligation's page links to its own due dates; the obligations are too many for a filter list.
+        return lookup in ("rule__obligation__id__exact", "rule__obligation__exact") or super().lookup_allowed(
+            lookup, value, request)
+
+    def has_reopen_permission(self, request) -> bool:
+        return request.user.has_perm(REOPEN_PERMISSION)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.status != OPEN and not self.has_reopen_permission(request):
+            # Done or waived is history: only a deal administrator may reopen it or amend its outcome.
+            return [*fields, "status", "done_on", "evidence"]
+        return fields
 
     @admin.display(description="deal", ordering="rule__obligation__deal__title")
     def deal(self, occurrence: Occurrence) -> Deal:
@@ -337,14 +481,20 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 class ObligationInline(admin.TabularInline):
-    """A compact list; each obligation and its rules are edited on the obligation's own page."""
+    """The deal's obligations, each linking to its own page (where it and its rules are edited),
+    and a link that opens a new obligation with the deal filled in."""
 
     model = Obligation
-    fields = ["section", "title", "obligor", "kind", "next_due_date", "standing"]
+    fields = ["section", "title_link", "obligor", "kind", "next_due_date", "overdue_count", "standing"]
     readonly_fields = fields
-    show_change_link = True
+    template = "admin/obligations/obligation/deal_obligations.html"
     extra = 0
     can_delete = False
+
+    @admin.display(description="obligation")
+    def title_link(self, obligation: Obligation) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:obligations_obligation_change",
+                                                          args=[obligation.pk]), obligation.title)
 
     def get_queryset(self, request):
         return with_next_due(super().get_queryset(request)).select_related("obligor")
@@ -356,24 +506,26 @@ class ObligationInline(admin.TabularInline):
         return False
 
     @admin.display(description="next due date")
-    def next_due_date(self, obligation: Obligation) -> datetime.date | None:
-        return obligation.next_due
+    def next_due_date(self, obligation: Obligation) -> datetime.date | str:
+        return obligation.next_due or NONE_AHEAD
+
+    @admin.display(description="overdue")
+    def overdue_count(self, obligation: Obligation) -> int:
+        return obligation.overdue
 
     @admin.display(description="standing")
     def standing(self, obligation: Obligation) -> str:
-        return standing_of(obligation.next_due)
+        return standing_of(obligation)
 
 
 def with_deal_standing(deals):
-    """Each deal's earliest open due date and its count of overdue ones, for the deal list."""
-    occurrences = "obligations__rules__occurrences"
-    overdue = standing_q(Standing.OVERDUE, today=timezone.localdate(), prefix=f"{occurrences}__")
-    return with_next_due(deals, prefix="obligations__").annotate(overdue=Count(occurrences, filter=overdue))
+    """Each deal's next due date (today or later) and its count of overdue ones, for the deal list."""
+    return with_next_due(deals, prefix="obligations__")
 
 
 @admin.display(description="next due date", ordering="next_due")
-def deal_next_due_date(deal: Deal) -> datetime.date | None:
-    return getattr(deal, "next_due", None)
+def deal_next_due_date(deal: Deal) -> datetime.date | str:
+    return getattr(deal, "next_due", None) or NONE_AHEAD
 
 
 @admin.display(description="overdue", ordering="overdue")

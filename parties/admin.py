@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from deals.admin import ConstraintMessageFormSet, DealAdmin, DealInline, HistoryAdmin
+from deals.admin import COMPACT_TEXT, ConstraintMessageFormSet, DealAdmin, DealInline, DealStackedInline, HistoryAdmin
 from parties.models import Address, DealParty, NoticeMethod, Party, Person
 
 
-class PersonInline(admin.TabularInline):
+class PersonInline(admin.StackedInline):
+    """Stacked: five text boxes in one table row are wider than a 1366 px screen."""
+
     model = Person
     formset = ConstraintMessageFormSet
-    fields = ["name", "title", "email", "phone", "receives_reminders"]
+    fields = [("name", "title"), ("email", "phone"), "receives_reminders"]
     extra = 0
 
 
@@ -39,6 +41,7 @@ class PartyAdmin(HistoryAdmin):
         ("Notes", {"fields": ["notes"]}),
     ]
     inlines = [PersonInline, AddressInline]
+    formfield_overrides = COMPACT_TEXT
 
 
 @admin.register(Person)
@@ -80,10 +83,10 @@ class NoticeMethodAdmin(HistoryAdmin):
 # The parties' part of the deal workspace.
 
 
-class DealPartyInline(DealInline):
+class DealPartyInline(DealStackedInline):
     model = DealParty
     verbose_name_plural = "parties to the deal"
-    fields = ["party", "role", "signatory", "signed_by_way_of", "notice_address", "copy_to"]
+    fields = [("party", "role"), ("signatory", "signed_by_way_of"), ("notice_address", "copy_to")]
     autocomplete_fields = ["party", "signatory", "notice_address", "copy_to"]
 
     def get_queryset(self, request):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from closings.models import Closing, ClosingItem
-from deals.models import Deal, RelatedAgreement
+from deals.models import AgreementSection, Deal, RelatedAgreement
 from instruments.models import Draw, ReserveCovenant, ShareReservation, Tranche
 from obligations.models import CalendarFeed, DeadlineRule, Obligation, Occurrence, Reminder
 from parties.models import DealParty, NoticeMethod
@@ -44,6 +44,7 @@ def deal(django_user_model):
                        closing_date=datetime.date(2005, 5, 23))
     filing = DealEventFactory(deal=deal, name="Filing Date", date=datetime.date(2005, 6, 22))
     RelatedAgreement.objects.create(deal=deal, title="Security Agreement")
+    AgreementSection.objects.create(deal=deal, number="4(h)", heading="Authorization and Reservation of Shares")
     company = PartyFactory(legal_name="CalbaTech, Inc.", short_name="CalbaTech")
     buyer = PartyFactory(legal_name="AJW Partners, LLC", form="llc")
     signatory = PersonFactory(party=company, name="Edward Deese", title="President")
@@ -148,9 +149,13 @@ def test_deal_page_is_the_workspace(admin_client, deal):
     page = response.content.decode()
 
     inline_models = {formset.opts.model for formset in response.context["inline_admin_formsets"]}
-    assert {"DealEvent", "RelatedAgreement", "DealParty", "NoticeMethod", "ShareClass", "ConvertibleNote",
+    assert {"EventKind", "DealEvent", "RelatedAgreement", "DealParty", "NoticeMethod", "ShareClass", "ConvertibleNote",
             "Warrant", "EquityLine", "Tranche", "ReserveCovenant", "Closing", "Obligation"} == {
         m.__name__ for m in inline_models}
+    # Those with more fields than one table row holds at 1366 px are small forms, one per row.
+    stacked = {formset.opts.model.__name__ for formset in response.context["inline_admin_formsets"]
+               if formset.opts.template == "admin/edit_inline/stacked.html"}
+    assert stacked == {"DealParty", "ShareClass", "ConvertibleNote", "Warrant", "EquityLine", "Tranche"}
     # 2 x (8,000,000 conversion shares + 4,857,316 warrant shares) against 20,000,000 reserved.
     assert "2 x 12,857,316 issuable = 25,714,632 required; 20,000,000 reserved: SHORT by 5,714,632." in page
     assert "Monthly shareholder statement" in page
@@ -163,9 +168,10 @@ def test_deal_page_counts_overdue_due_dates_and_shows_the_next_one(admin_client,
 
     fields = {f.field["name"]: f.contents() for fieldset in response.context["adminform"]
               for line in fieldset for f in line if f.is_readonly}
-    # Twelve month ends, 31 May 2005 to 30 Apr 2006, all long past; the first is due 5 business days later.
+    # Twelve month ends, 31 May 2005 to 30 Apr 2006, all long past: all overdue, and none is still ahead (the
+    # next due date is the earliest open one from today on, not the oldest open one, 7 June 2005).
     assert fields["deal_overdue_count"] == "12"
-    assert fields["deal_next_due_date"] == "2005-06-07"
+    assert fields["deal_next_due_date"] == "none ahead"
 
 
 def test_deal_page_without_covenant_says_so(admin_client):
@@ -199,7 +205,7 @@ def test_obligation_page_lists_its_due_dates_with_their_computation(admin_client
 def obligation_due(days_from_today: int, title: str) -> Obligation:
     due = timezone.localdate() + datetime.timedelta(days=days_from_today)
     rule = DeadlineRuleFactory(obligation__title=title, kind=DeadlineRule.Kind.FIXED_DATE, frequency="",
-                               fixed_date=due, roll_forward=False)
+                               fixed_date=due, roll="none")
     return rule.obligation
 
 
@@ -216,7 +222,9 @@ def test_obligation_changelist_shows_next_due_date_and_standing(admin_client, se
     standing = {title: model_admin.standing(row) for title, row in rows.items()}
     assert standing == {"Late filing": "overdue", "Statement due in two weeks": "due soon",
                         "Statement due later": "open"}
-    assert rows["Late filing"].next_due == timezone.localdate() - datetime.timedelta(days=1)
+    # Overdue is counted on its own; the next due date is the earliest open one from today on.
+    assert (rows["Late filing"].overdue, rows["Late filing"].next_due) == (1, None)
+    assert rows["Statement due in two weeks"].next_due == timezone.localdate() + datetime.timedelta(days=14)
     assert "overdue" in response.content.decode()
 
 

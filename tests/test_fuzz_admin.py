@@ -33,7 +33,7 @@ from django.db import connection, models, transaction
 from django.urls import reverse
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, PeriodicTask, SolarSchedule
 
-from deals.models import Deal, DealEvent, RelatedAgreement
+from deals.models import AgreementSection, Deal, DealEvent, RelatedAgreement
 from instruments.models import Draw, ReserveCovenant, ShareReservation, Tranche
 from obligations.models import CalendarFeed, Obligation, Occurrence, Reminder
 from obligations.schedule import schedule_install
@@ -98,6 +98,7 @@ def quiet_error_log():
 def world(superuser, django_user_model):
     deal = DealFactory(title="CalbaTech notes", closing_date=datetime.date(2005, 5, 23))
     event = DealEventFactory(deal=deal, name="Filing Date", date=datetime.date(2005, 6, 22))
+    AgreementSection.objects.create(deal=deal, number="4(h)", heading="Authorization and Reservation of Shares")
     RelatedAgreement.objects.create(deal=deal, title="Registration Rights Agreement",
                                     dated_as_of=datetime.date(2005, 5, 23))
     company = PartyFactory(legal_name="CalbaTech, Inc.")
@@ -155,6 +156,7 @@ ADD_PAGE_CHANGES = {
     "instruments.reservecovenant": lambda world: {"deal": str(world["spare"].pk),
                                                   "share_class": str(world["spare_class"].pk)},
     "closings.closing": lambda world: {"tranche": ""},  # one closing per tranche
+    "dealdesk.agreementsection": lambda world: {"number": "4(i)"},  # one section per number and deal
     "auth.user": lambda world: {"username": "auditor", "password1": "Ledger-of-2005-notes",
                                 "password2": "Ledger-of-2005-notes", "usable_password": "true"},
 }

@@ -1,0 +1,356 @@
+"""What the front page shows a user, each figure computed by the code that owns its rule.
+
+- overdue, due soon, due later: reckoning.standing, in the database through
+  obligations.models.standing_q and row by row through Occurrence.standing;
+- compliance per quarter: obligations.reports.outcome, as the compliance report words it;
+- damages accrued: the fee-totals report's own rows, as of today;
+- reserve shortfalls: instruments.services.reserve_test, the "SHORT by" of the deal page.
+
+A user sees a figure only with the permission to view what it counts (for the
+report figures: the reports permission), and each links to the admin list or
+the report that shows its rows.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from closings.models import ClosingItem
+from dealdesk.dashboard import charts
+from deals.models import VIEW_REPORTS, Deal
+from deals.reporting import get_report
+from instruments.models import ReserveCovenant
+from instruments.services import reserve_test
+from obligations.models import Occurrence, Reminder, standing_q
+from obligations.reports import outcome
+from reckoning.standing import Standing
+
+ONE_DAY = datetime.timedelta(days=1)
+SOON_WINDOWS = (7, 30)  # the "due within N days" counts
+NEXT_DEADLINES = 10
+WEEKS = 12
+QUARTERS = 8
+
+VIEW_OCCURRENCE = "obligations.view_occurrence"
+VIEW_REMINDER = "obligations.view_reminder"
+VIEW_CLOSING_ITEM = "closings.view_closingitem"
+VIEW_RESERVE_COVENANT = "instruments.view_reservecovenant"
+VIEW_DEAL = "dealdesk.view_deal"
+
+
+def short_day(day: datetime.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def long_day(day: datetime.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def with_query(url: str, **params) -> str:
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def ahead_q(today: datetime.date) -> Q:
+    """Open due dates due today or later: the open standings that come after "overdue"."""
+    return standing_q(Standing.DUE_SOON, today=today) | standing_q(Standing.OPEN, today=today)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One count at the top of the page."""
+
+    key: str
+    label: str
+    value: str
+    note: str
+    url: str | None
+    alert: bool = False  # something has gone wrong that a person must see to
+
+
+@dataclass(frozen=True)
+class Deadline:
+    deal: str
+    deal_url: str | None
+    section: str
+    obligation: str
+    due_date: datetime.date
+    standing: Standing
+    url: str
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    deal: str
+    url: str | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One kind of outcome in the compliance chart, and the compliance report's filter value for it."""
+
+    series: charts.Series
+    report_status: str
+
+
+OUTCOMES = (
+    Outcome(charts.Series("on_time", "done on time"), "on_time"),
+    Outcome(charts.Series("late", "done late"), "late"),
+    Outcome(charts.Series("waived", "waived"), "waived"),
+    Outcome(charts.Series("missed", "missed"), "missed"),
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: int
+    url: str | None
+
+
+@dataclass(frozen=True)
+class QuarterRow:
+    label: str
+    cells: tuple[Cell, ...]  # in the order of OUTCOMES
+
+
+@dataclass
+class Dashboard:
+    today: datetime.date
+    due_soon_days: int
+    can_view_reports: bool
+    tiles: list[Tile] = field(default_factory=list)
+    deadlines: list[Deadline] | None = None
+    weeks: charts.StackedColumns | None = None
+    compliance: charts.StackedColumns | None = None
+    quarters: list[QuarterRow] = field(default_factory=list)
+    damages: charts.HorizontalBars | None = None
+    shortfalls: list[Shortfall] | None = None
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        return OUTCOMES
+
+    @property
+    def shows_anything(self) -> bool:
+        return bool(self.tiles)
+
+
+# Counts -------------------------------------------------------------------------
+
+
+def deadline_tiles(*, today: datetime.date) -> list[Tile]:
+    """Overdue, and due within 7 and 30 days (today included), in one query."""
+    ahead = ahead_q(today)
+    counts = Occurrence.objects.aggregate(
+        overdue=Count("id", filter=standing_q(Standing.OVERDUE, today=today)),
+        **{f"within_{days}": Count("id", filter=ahead & Q(due_date__lte=today + days * ONE_DAY))
+           for days in SOON_WINDOWS},
+    )
+    changelist = reverse("admin:obligations_occurrence_changelist")
+    tiles = [Tile("overdue", "Overdue due dates", f"{counts['overdue']:,}", f"open, due before {short_day(today)}",
+                  with_query(changelist, standing=Standing.OVERDUE.value), alert=counts["overdue"] > 0)]
+    for days in SOON_WINDOWS:
+        last = today + days * ONE_DAY
+        tiles.append(Tile(
+            f"within_{days}", f"Due within {days} days", f"{counts[f'within_{days}']:,}",
+            f"{short_day(today)} to {short_day(last)}",
+            with_query(changelist, status__exact=Occurrence.Status.OPEN.value, due_date__gte=today.isoformat(),
+                       due_date__lte=last.isoformat()),
+        ))
+    return tiles
+
+
+def reminder_tiles() -> list[Tile]:
+    """Reminders a person must look at: failed (gave up), and uncertain (may have arrived, never resent)."""
+    failed, uncertain = Reminder.Status.FAILED, Reminder.Status.UNCERTAIN
+    counts = Reminder.objects.aggregate(failed=Count("id", filter=Q(status=failed)),
+                                        uncertain=Count("id", filter=Q(status=uncertain)))
+    changelist = reverse("admin:obligations_reminder_changelist")
+    return [
+        Tile("reminders_failed", "Reminders failed", f"{counts['failed']:,}", "gave up sending: retry them",
+             with_query(changelist, status__exact=failed.value), alert=counts["failed"] > 0),
+        Tile("reminders_uncertain", "Reminders uncertain", f"{counts['uncertain']:,}",
+             "may have arrived: check with the recipient", with_query(changelist, status__exact=uncertain.value),
+             alert=counts["uncertain"] > 0),
+    ]
+
+
+def closing_items_tile() -> Tile:
+    counts = ClosingItem.objects.filter(status=ClosingItem.Status.OPEN).aggregate(
+        items=Count("id"), closings=Count("closing", distinct=True))
+    closings = "1 closing" if counts["closings"] == 1 else f"{counts['closings']:,} closings"
+    return Tile("closing_items", "Open closing items", f"{counts['items']:,}", f"conditions and deliverables, {closings}",
+                with_query(reverse("admin:closings_closingitem_changelist"),
+                           status__exact=ClosingItem.Status.OPEN.value))
+
+
+def reserve_shortfalls(*, can_view_deals: bool) -> list[Shortfall]:
+    """Each deal whose reserve covenant is not met, with the deal page's own summary ("... SHORT by N.")."""
+    shortfalls = []
+    for covenant in ReserveCovenant.objects.select_related("deal").order_by("deal__title"):
+        test = reserve_test(deal=covenant.deal)
+        if test is not None and test.shortfall:  # None: cannot be computed yet; 0: met
+            url = reverse("admin:dealdesk_deal_change", args=[covenant.deal_id]) if can_view_deals else None
+            shortfalls.append(Shortfall(covenant.deal.title, url, test.summary()))
+    return shortfalls
+
+
+def damages_by_deal() -> list[tuple[str, Decimal]]:
+    """(deal, penalties accrued as of today) for each deal with any: the fee-totals report's own rows."""
+    report = get_report("fee-totals")
+    filterset = report.filterset({})
+    filterset.is_valid()  # no filters given: nothing to refuse
+    return [(row["name"], row["penalties"]) for row in report.unsorted_rows(filterset)
+            if row["totals_for"] == "Deal" and row["penalties"]]
+
+
+# Lists and charts ---------------------------------------------------------------
+
+
+def next_deadlines(*, today: datetime.date, can_view_deals: bool, limit: int = NEXT_DEADLINES) -> list[Deadline]:
+    """The open due dates from today on, soonest first, across every deal."""
+    occurrences = (Occurrence.objects.filter(ahead_q(today)).with_context()
+                   .order_by("due_date", "rule__obligation__deal__title", "rule__obligation__section",
+                             "rule__obligation__title", "id")[:limit])
+    return [
+        Deadline(
+            deal=occurrence.obligation.deal.title,
+            deal_url=reverse("admin:dealdesk_deal_change", args=[occurrence.obligation.deal_id])
+            if can_view_deals else None,
+            section=occurrence.obligation.section,
+            obligation=occurrence.obligation.title,
+            due_date=occurrence.due_date,
+            standing=occurrence.standing(today),
+            url=reverse("admin:obligations_occurrence_change", args=[occurrence.pk]),
+        )
+        for occurrence in occurrences
+    ]
+
+
+WEEK_SERIES = (Standing.DUE_SOON, Standing.OPEN)
+
+
+def weekly_chart(*, today: datetime.date, weeks: int = WEEKS) -> charts.StackedColumns:
+    """Open due dates in each of the next `weeks` weeks (the first starts today), stacked by standing.
+
+    Each column leads to the week's open due dates in the admin.
+    """
+    last = today + (7 * weeks - 1) * ONE_DAY
+    counts = {standing.value: [0] * weeks for standing in WEEK_SERIES}
+    due = (Occurrence.objects.filter(ahead_q(today), due_date__lte=last).order_by()
+           .values("due_date").annotate(n=Count("id")))
+    for row in due:
+        standing = Occurrence(status=Occurrence.Status.OPEN, due_date=row["due_date"]).standing(today)
+        counts[standing.value][(row["due_date"] - today).days // 7] += row["n"]
+    starts = [today + 7 * week * ONE_DAY for week in range(weeks)]
+    changelist = reverse("admin:obligations_occurrence_changelist")
+    week_links = [with_query(changelist, status__exact=Occurrence.Status.OPEN.value, due_date__gte=start.isoformat(),
+                             due_date__lte=(start + 6 * ONE_DAY).isoformat()) for start in starts]
+    return charts.stacked_columns(
+        title=f"Deadlines per week, next {weeks} weeks",
+        summary=(f"Open due dates in each week from {long_day(today)} to {long_day(last)}, "
+                 f"due soon (within {settings.DUE_SOON_DAYS} days) or later."),
+        unit="due",
+        categories=[short_day(start) for start in starts],
+        titles=[f"{short_day(start)} to {short_day(start + 6 * ONE_DAY)}" for start in starts],
+        series=[charts.Series(standing.value, standing.label) for standing in WEEK_SERIES],
+        values=counts,
+        links={standing.value: week_links for standing in WEEK_SERIES},
+    )
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def previous_quarter(start: datetime.date) -> datetime.date:
+    return quarter_start(start - ONE_DAY)
+
+
+def compliance_chart(*, today: datetime.date, links: bool, quarters: int = QUARTERS
+                     ) -> tuple[charts.StackedColumns, list[QuarterRow]]:
+    """What became of the due dates of each of the last `quarters` calendar quarters, up to today."""
+    starts = [quarter_start(today)]
+    while len(starts) < quarters:
+        starts.insert(0, previous_quarter(starts[0]))
+    counts = {o.series.key: [0] * quarters for o in OUTCOMES}
+    rows = (Occurrence.objects.filter(due_date__gte=starts[0], due_date__lte=today).order_by()
+            .values("status", "due_date", "done_on").annotate(n=Count("id")))
+    for row in rows:
+        said = outcome(status=row["status"], due_date=row["due_date"], done_on=row["done_on"], today=today)
+        key = "late" if said.startswith("done late") else {"done on time": "on_time", "waived": "waived",
+                                                           "missed": "missed"}.get(said)
+        if key is not None:  # "open": due today, not yet missed
+            counts[key][starts.index(quarter_start(row["due_date"]))] += row["n"]
+    labels = [f"Q{(start.month - 1) // 3 + 1} {start.year}" for start in starts]
+    table = []
+    compliance = reverse("reports:page", args=["compliance"])
+    for i, start in enumerate(starts):
+        end = min(today, quarter_start(start + 100 * ONE_DAY) - ONE_DAY)
+        table.append(QuarterRow(labels[i], tuple(
+            Cell(counts[o.series.key][i],
+                 with_query(compliance, start=start.isoformat(), end=end.isoformat(), status=o.report_status)
+                 if links else None)
+            for o in OUTCOMES)))
+    chart = charts.stacked_columns(
+        title=f"Compliance per quarter, last {quarters} quarters",
+        summary=f"Due dates of each quarter up to {long_day(today)}, by what became of them.",
+        unit="due dates",
+        categories=labels,
+        series=[o.series for o in OUTCOMES],
+        values=counts,
+        links={o.series.key: [row.cells[n].url for row in table] for n, o in enumerate(OUTCOMES)},
+    )
+    return chart, table
+
+
+def damages_chart(*, today: datetime.date, damages: list[tuple[str, Decimal]]) -> charts.HorizontalBars:
+    deal_ids = dict(Deal.objects.filter(title__in=[name for name, _ in damages]).values_list("title", "pk"))
+    fees = reverse("reports:page", args=["fees"])
+    return charts.horizontal_bars(
+        title="Damages accrued per deal",
+        summary=f"Liquidated damages and penalties accrued as of {long_day(today)}, per deal.",
+        items=[(name, float(amount), f"${amount:,.2f}") for name, amount in damages],
+        links={name: with_query(fees, deal=deal_ids[name]) for name, _ in damages if name in deal_ids},
+    )
+
+
+# The page -------------------------------------------------------------------------
+
+
+def dashboard_for(*, user, today: datetime.date) -> Dashboard:
+    """Everything the front page shows `user` on `today`, as far as the user's permissions reach."""
+    can_view_reports = user.has_perm(VIEW_REPORTS)
+    can_view_deals = user.has_perm(VIEW_DEAL)
+    dashboard = Dashboard(today=today, due_soon_days=settings.DUE_SOON_DAYS, can_view_reports=can_view_reports)
+    if user.has_perm(VIEW_OCCURRENCE):
+        dashboard.tiles += deadline_tiles(today=today)
+        dashboard.deadlines = next_deadlines(today=today, can_view_deals=can_view_deals)
+        dashboard.weeks = weekly_chart(today=today)
+        dashboard.compliance, dashboard.quarters = compliance_chart(today=today, links=can_view_reports)
+    if user.has_perm(VIEW_REMINDER):
+        dashboard.tiles += reminder_tiles()
+    if user.has_perm(VIEW_RESERVE_COVENANT):
+        dashboard.shortfalls = reserve_shortfalls(can_view_deals=can_view_deals)
+        dashboard.tiles.append(Tile(
+            "reserve_shortfalls", "Reserve shortfalls", f"{len(dashboard.shortfalls):,}",
+            "deals with fewer shares reserved than their covenant requires",
+            reverse("reports:page", args=["instruments"]) if can_view_reports else None,
+            alert=bool(dashboard.shortfalls)))
+    if can_view_reports:
+        damages = damages_by_deal()
+        total = sum((amount for _, amount in damages), Decimal("0.00"))
+        deals = "1 deal" if len(damages) == 1 else f"{len(damages):,} deals"
+        dashboard.tiles.append(Tile("damages", "Damages accrued", f"${total:,.2f}",
+                                    f"as of {short_day(today)}, {deals}",
+                                    reverse("reports:page", args=["fee-totals"]), alert=total > 0))
+        dashboard.damages = damages_chart(today=today, damages=damages)
+    if user.has_perm(VIEW_CLOSING_ITEM):
+        dashboard.tiles.append(closing_items_tile())
+    return dashboard
