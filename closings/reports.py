@@ -30,6 +30,7 @@ class ClosingsReport(ListReport):
     description = ("Each thing that must be delivered or true at each closing, who delivers it, and whether it is "
                    "satisfied, waived or still open, with its evidence.")
     position = 45
+    noun = ("checklist item", "checklist items")
     filterset_class = ClosingsFilterSet
     columns = (
         Col("deal", "Deal"),

@@ -7,6 +7,12 @@ database where the rows come from one query; the CSV button and the command
 stream the same rows through `csv_lines`, so a download is exactly the screen's
 rows on all pages. Every report takes `as_of`: its rows as they stood at the end
 of that day in the desk's time zone, read from the audit trail.
+
+The page is for reading, the CSV for computing: on the page a column marked
+MONEY shows "$800,000.00" (the desk's amounts are US dollars; no model records
+a currency), PERCENT shows 0.03 as "3%", dates read as in the admin
+("June 7, 2005"); the CSV keeps 800000.00, 0.03 and 2005-06-07 (csvsafe.py).
+Totals on the page are added up from `rows`, the very rows the CSV holds.
 """
 from __future__ import annotations
 
@@ -30,8 +36,9 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.module_loading import autodiscover_modules
 from django_tables2.data import TableData
 from simple_history.models import registered_models
@@ -40,6 +47,12 @@ from deals.csvsafe import csv_cell
 from deals.models import VIEW_REPORTS, Deal
 
 CHUNK_SIZE = 500
+
+# How a column reads on the page (the CSV writes the plain value whatever the format).
+MONEY = "money"  # US dollars: "$800,000.00"
+PERCENT = "percent"  # a fraction shown as a percentage: 0.03 -> "3%"
+CURRENCY = "USD"
+PER_PAGE_CHOICES = (25, 50, 100, 200)
 
 # --------------------------------------------------------------------------
 # Registry
@@ -101,12 +114,16 @@ class ReportForm(forms.Form):
 # itself (see ReportFilterSet.applied_by_report): it means different fields in different rows.
 
 
+def date_input() -> forms.DateInput:
+    """The browser's own date picker (HTML5), on every report alike; it sends and shows ISO dates."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 def date_filter(label: str, help_text: str = "", *, field_name: str | None = None, lookup_expr: str = "exact"
                 ) -> django_filters.DateFilter:
     """A date picked with the browser's date picker."""
     applied = {"field_name": field_name, "lookup_expr": lookup_expr} if field_name else {"method": "applied_by_report"}
-    return django_filters.DateFilter(label=label, help_text=help_text, widget=forms.DateInput(attrs={"type": "date"}),
-                                     **applied)
+    return django_filters.DateFilter(label=label, help_text=help_text, widget=date_input(), **applied)
 
 
 def choice_of(queryset, label: str, field_name: str | None = None) -> django_filters.ModelChoiceFilter:
@@ -120,6 +137,13 @@ class ReportFilterSet(django_filters.FilterSet):
 
     class Meta:
         form = ReportForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Whoever declares a date filter, it is picked the same way on every report.
+        for field in self.form.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget = date_input()
 
     def applied_by_report(self, queryset, name, value):
         return queryset
@@ -154,10 +178,72 @@ class Col:
     # Database fields a sort on this column uses; None: the key itself; (): not sortable.
     order_by: tuple[str, ...] | None = None
     csv: bool = True  # False: shown on screen only
+    screen: bool = True  # False: in the CSV only (it still sorts the page: ?sort=key)
+    format: str = ""  # MONEY or PERCENT: how the page shows it
 
     @property
     def sortable(self) -> bool:
         return self.order_by != ()
+
+    @property
+    def screen_header(self) -> str:
+        return f"{self.header} ({CURRENCY})" if self.format == MONEY else self.header
+
+
+# --------------------------------------------------------------------------
+# Values as the page shows them
+# --------------------------------------------------------------------------
+
+
+def money(value: Decimal | int) -> str:
+    """"$800,000.00": cents always, and a price's further places when it has them ("$0.0725")."""
+    places = max(2, -value.normalize().as_tuple().exponent) if isinstance(value, Decimal) else 2
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.{places}f}"
+
+
+def percent(fraction: Decimal) -> str:
+    """0.03 -> "3%", 0.0125 -> "1.25%"."""
+    return f"{(fraction * 100).normalize():f}%"
+
+
+def screen_value(value, format: str = ""):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if format == PERCENT and isinstance(value, Decimal):
+        return percent(value)
+    if format == MONEY and isinstance(value, Decimal | int):
+        return money(value)
+    if isinstance(value, Decimal):
+        return f"{value:,f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, datetime.datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "DATE_FORMAT")
+    return value
+
+
+@dataclass
+class Totals:
+    """Money columns added up over every row a report's CSV holds, by group (deal) and overall."""
+
+    columns: tuple[Col, ...]
+    by: Col | None
+    groups: dict[str, dict[str, Decimal]]
+    overall: dict[str, Decimal]
+
+    @property
+    def headers(self) -> list[str]:
+        return [col.header for col in self.columns]
+
+    def shown(self) -> list[tuple[str, list[str]]]:
+        return [(name, [money(values[col.key]) for col in self.columns]) for name, values in self.groups.items()]
+
+    @property
+    def overall_shown(self) -> list[str]:
+        return [money(self.overall[col.key]) for col in self.columns]
 
 
 class Report:
@@ -168,6 +254,9 @@ class Report:
     filterset_class: type[ReportFilterSet] = ReportFilterSet
     columns: tuple[Col, ...] = ()
     per_page = 50
+    noun = ("row", "rows")  # the count line: "37 due dates"
+    total_columns: tuple[str, ...] = ()  # MONEY columns the page adds up
+    total_by = "deal"  # ... for each value of this column, and overall; "": overall only
 
     def filterset(self, data) -> ReportFilterSet:
         # The queryset is chosen by the report (today's rows or the audit trail), not by the FilterSet.
@@ -176,6 +265,35 @@ class Report:
     @property
     def csv_columns(self) -> tuple[Col, ...]:
         return tuple(col for col in self.columns if col.csv)
+
+    @property
+    def screen_columns(self) -> tuple[Col, ...]:
+        return tuple(col for col in self.columns if col.screen)
+
+    def counted(self, count: int) -> str:
+        return f"{count:,} {self.noun[0] if count == 1 else self.noun[1]}"
+
+    def in_totals(self, row: dict) -> bool:
+        return True
+
+    def totals(self, filterset: ReportFilterSet) -> Totals | None:
+        """The money columns added up over `rows`: the filtered rows on all pages, as the CSV has them."""
+        if not self.total_columns:
+            return None
+        columns = tuple(self.column(key) for key in self.total_columns)
+        by = self.column(self.total_by) if self.total_by else None
+        zero = {col.key: Decimal("0.00") for col in columns}
+        overall, groups = dict(zero), {}
+        for row in self.rows(filterset):
+            if not self.in_totals(row):
+                continue
+            group = groups.setdefault(row.get(by.key) or "", dict(zero)) if by else None
+            for col in columns:
+                value = row.get(col.key) or 0
+                overall[col.key] += value
+                if group is not None:
+                    group[col.key] += value
+        return Totals(columns, by, dict(sorted(groups.items(), key=lambda item: item[0].casefold())), overall)
 
     def column(self, key: str) -> Col | None:
         return next((col for col in self.columns if col.key == key), None)
@@ -261,8 +379,15 @@ class ListReport(Report):
     def unsorted_rows(self, filterset: ReportFilterSet) -> list[dict]:
         raise NotImplementedError
 
+    def built_rows(self, filterset: ReportFilterSet) -> list[dict]:
+        """unsorted_rows, built once per filterset (a request): the count, the page and the totals share them."""
+        built = filterset.__dict__.setdefault("_built_rows", {})
+        if self.name not in built:
+            built[self.name] = self.unsorted_rows(filterset)
+        return list(built[self.name])
+
     def sorted_rows(self, filterset, order) -> list[dict]:
-        rows = self.unsorted_rows(filterset)
+        rows = self.built_rows(filterset)
         for alias in reversed(self.clean_order(order)):
             key, descending = alias.lstrip("-"), alias.startswith("-")
             rows.sort(key=lambda row: _sort_key(row.get(key), descending=descending), reverse=descending)
@@ -272,7 +397,7 @@ class ListReport(Report):
         yield from self.sorted_rows(filterset, order)
 
     def count(self, filterset):
-        return len(self.unsorted_rows(filterset))
+        return len(self.built_rows(filterset))
 
     def page(self, filterset, order, start, stop):
         return self.sorted_rows(filterset, order)[start:stop]
@@ -351,27 +476,30 @@ class ReportPaginator(Paginator):
 
 
 class ReportColumn(tables.Column):
+    def __init__(self, *args, format: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.format = format
+
     def render(self, value):
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        if isinstance(value, Decimal):
-            return f"{value:,f}"
-        if isinstance(value, int):
-            return f"{value:,}"
-        if isinstance(value, datetime.datetime):
-            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        shown = screen_value(value, self.format)
+        if isinstance(value, datetime.datetime):  # the machine's reading stays at hand: <time datetime=...>
+            return format_html('<time datetime="{}">{}</time>', timezone.localtime(value).isoformat(), shown)
         if isinstance(value, datetime.date):
-            return value.isoformat()
-        return value
+            return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
+        return shown
 
 
 def table_class(report: Report) -> type[tables.Table]:
     attrs = {
-        col.key: ReportColumn(verbose_name=col.header, accessor=col.key, orderable=col.sortable)
+        # A CSV-only column is in the table, hidden, so that ?sort= still sorts the page by it.
+        col.key: ReportColumn(verbose_name=col.screen_header, accessor=col.key, orderable=col.sortable,
+                              visible=col.screen, format=col.format,
+                              attrs={"th": {"class": f"column-{col.key} {col.format}".strip()},
+                                     "td": {"class": f"field-{col.key} {col.format}".strip()}})
         for col in report.columns
     }
     attrs["Meta"] = type("Meta", (), {
-        "template_name": "django_tables2/table.html",
+        "template_name": "reports/table.html",
         "attrs": {"class": "report", "id": "result_list"},
         "empty_text": "Nothing matches these filters.",
         "sequence": [col.key for col in report.columns],
@@ -401,11 +529,13 @@ def report_page(request, name: str):
     if report is None:
         raise Http404(f"There is no report called {name!r}.")
     filterset = report.filterset(request.GET)
-    table = None
+    table = totals = None
     if filterset.is_valid():
         table = table_class(report)(ReportData(report, filterset))
         tables.RequestConfig(request, paginate={"per_page": report.per_page, "paginator_class": ReportPaginator}
                              ).configure(table)
+        table.per_page_choices = sorted({*PER_PAGE_CHOICES, report.per_page})
+        totals = report.totals(filterset)
     return render(request, "reports/report.html", {
         # The admin's frame (site header, user tools), so the reports read as part of the desk.
         **admin.site.each_context(request),
@@ -413,6 +543,9 @@ def report_page(request, name: str):
         "reports": all_reports(),
         "filter": filterset,
         "table": table,
+        "count": report.counted(table.paginator.count) if table else "",
+        "totals": totals,
+        "currency": CURRENCY,
         "title": report.title,
         "csv_query": _query_without(request, "page"),
     })
@@ -528,6 +661,7 @@ class HistoryReport(QuerysetReport):
     title = "Change history"
     description = "Every change to every record: when, by whom, and each field's old and new value."
     position = 70
+    noun = ("change", "changes")
     filterset_class = HistoryFilterSet
     columns = (
         Col("when", "When", ("history_date",)),

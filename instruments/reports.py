@@ -6,7 +6,19 @@ from dataclasses import dataclass, field
 
 
 from deals.models import Deal
-from deals.reporting import Col, ListReport, ReportFilterSet, as_of_records, deal_filter, register
+from deals.reporting import (
+    MONEY,
+    PERCENT,
+    Col,
+    ListReport,
+    ReportFilterSet,
+    as_of_records,
+    deal_filter,
+    money,
+    percent,
+    register,
+    screen_value,
+)
 from instruments.models import ConvertibleNote, ReserveCovenant, ShareClass, ShareReservation, Warrant
 from instruments.services import ReserveTest, reserve_test, reserve_test_from
 from parties.models import Party
@@ -35,6 +47,29 @@ def _name(party: Party | None) -> str:
     return party.legal_name if party else ""
 
 
+def terms(row: dict) -> str:
+    """The row's rate, prices, dates and share counts in a few lines, as the page shows them."""
+    lines = []
+    if row["interest_rate"] is not None:
+        lines.append(f"{percent(row['interest_rate'])} interest, {'secured' if row['secured'] else 'unsecured'}")
+    if row["conversion_price"] is not None:
+        lines.append(f"Converts at {money(row['conversion_price'])}")
+    if row["exercise_price"] is not None:
+        lines.append(f"Exercise price {money(row['exercise_price'])}")
+    dates = [f"{label} {screen_value(row[key])}" for key, label in
+             (("issue_date", "issued"), ("maturity_date", "matures"), ("expiry_date", "expires")) if row[key]]
+    if dates:
+        text = "; ".join(dates)
+        lines.append(text[0].upper() + text[1:])
+    if row["summary"]:  # a reserve test: its summary says what is reserved
+        lines.append(row["summary"])
+        return "\n".join(lines)
+    for key, label in (("authorized", "Authorized"), ("issued", "Issued and outstanding"), ("reserved", "Reserved")):
+        if row[key] is not None:
+            lines.append(f"{label} {row[key]:,}")
+    return "\n".join(lines)
+
+
 @register
 class InstrumentsReport(ListReport):
     name = "instruments"
@@ -42,7 +77,10 @@ class InstrumentsReport(ListReport):
     description = ("Share classes, notes and warrants of each deal, one row each, and the share reserve test "
                    "of each deal with a reserve covenant.")
     position = 40
+    noun = ("entry", "entries")
     filterset_class = InstrumentsFilterSet
+    # Nineteen columns cannot fit a 1366 px screen: the page gathers the terms of each row in one
+    # cell ("terms"); every column stays in the CSV, and ?sort= still sorts the page by any of them.
     columns = (
         Col("deal", "Deal"),
         Col("kind", "Kind"),
@@ -50,19 +88,20 @@ class InstrumentsReport(ListReport):
         Col("issuer", "Issuer"),
         Col("holder", "Holder"),
         Col("section", "Section"),
-        Col("principal", "Principal"),
-        Col("interest_rate", "Interest rate"),
-        Col("secured", "Secured"),
-        Col("issue_date", "Issued"),
-        Col("maturity_date", "Matures"),
-        Col("conversion_price", "Conversion price"),
+        Col("principal", "Principal", format=MONEY),
+        Col("interest_rate", "Interest rate", format=PERCENT, screen=False),
+        Col("secured", "Secured", screen=False),
+        Col("issue_date", "Issued", screen=False),
+        Col("maturity_date", "Matures", screen=False),
+        Col("conversion_price", "Conversion price", format=MONEY, screen=False),
         Col("shares", "Shares"),
-        Col("exercise_price", "Exercise price"),
-        Col("expiry_date", "Expires"),
-        Col("authorized", "Authorized"),
-        Col("issued", "Issued and outstanding"),
-        Col("reserved", "Reserved"),
-        Col("summary", "Reserve test"),
+        Col("exercise_price", "Exercise price", format=MONEY, screen=False),
+        Col("expiry_date", "Expires", screen=False),
+        Col("authorized", "Authorized", screen=False),
+        Col("issued", "Issued and outstanding", screen=False),
+        Col("reserved", "Reserved", screen=False),
+        Col("summary", "Reserve test", screen=False),
+        Col("terms", "Terms", (), csv=False),
     )
 
     def unsorted_rows(self, filterset):
@@ -74,6 +113,8 @@ class InstrumentsReport(ListReport):
         rows = []
         for register_ in sorted(registers, key=lambda r: r.deal.title):
             rows += self._rows(register_, party)
+        for row in rows:
+            row["terms"] = terms(row)
         return rows
 
     def _rows(self, register_: Register, party: Party | None) -> list[dict]:

@@ -16,6 +16,8 @@ from django.db.models import Case, F, Q, Value, When
 
 from deals.models import Deal
 from deals.reporting import (
+    MONEY,
+    PERCENT,
     Col,
     ListReport,
     QuerysetReport,
@@ -103,6 +105,7 @@ class DeadlinesReport(QuerysetReport):
     description = ("Every due date with its status: filter on open ones to see what is overdue, due soon "
                    "or coming up.")
     position = 10
+    noun = ("due date", "due dates")
     filterset_class = DeadlineFilterSet
     columns = (
         *OBLIGATION_COLUMNS,
@@ -175,6 +178,7 @@ class ComplianceReport(QuerysetReport):
     title = "Compliance history"
     description = "Each due date in the range and what became of it: done on time, done late, waived or missed."
     position = 20
+    noun = ("due date", "due dates")
     filterset_class = ComplianceFilterSet
     columns = (
         *OBLIGATION_COLUMNS,
@@ -205,6 +209,58 @@ class ComplianceReport(QuerysetReport):
 
 
 # --------------------------------------------------------------------------
+# Standing covenants: each period's compliance attestation
+# --------------------------------------------------------------------------
+
+
+@register
+class AttestationsReport(QuerysetReport):
+    """What an auditor confirms each period: every standing covenant, who it binds and protects,
+    and who attested compliance for which period, when, on what evidence."""
+
+    name = "attestations"
+    title = "Covenant attestations"
+    description = ("Each standing covenant's compliance attestation per period: who it binds and protects, "
+                   "who attested, when, and the evidence.")
+    position = 25
+    noun = ("attestation", "attestations")
+    filterset_class = ComplianceFilterSet
+    columns = (
+        *OBLIGATION_COLUMNS,
+        Col("protects", "Protects", ()),
+        Col("period_start", "Period from", ("period_start",)),
+        Col("period_end", "Period to", ("period_end",)),
+        Col("due_date", "Due date"),
+        Col("outcome", "Outcome", ()),
+        Col("attested_by", "Attested by", ()),
+        Col("done_on", "Attested on"),
+        Col("evidence", "Evidence", ()),
+    )
+    default_ordering = ("due_date", *OBLIGATION_ORDER)
+
+    def queryset(self, filterset):
+        covenants = occurrences_for(filterset).filter(rule__obligation__kind=Obligation.Kind.STANDING_COVENANT)
+        return covenants.select_related("done_by").prefetch_related("rule__obligation__beneficiaries")
+
+    def row(self, occurrence, filterset):
+        obligation = occurrence.rule.obligation if occurrence.rule else None
+        protects = "; ".join(p.legal_name for p in obligation.beneficiaries.all()) if obligation else ""
+        return {
+            **obligation_cells(occurrence),
+            "protects": protects,
+            "period_start": occurrence.period_start,
+            "period_end": occurrence.period_end,
+            "due_date": occurrence.due_date,
+            "outcome": outcome(status=occurrence.status, due_date=occurrence.due_date,
+                               done_on=occurrence.done_on, today=filterset.today),
+            "attested_by": occurrence.done_by.get_full_name() or occurrence.done_by.get_username()
+            if occurrence.done_by else "",
+            "done_on": occurrence.done_on,
+            "evidence": occurrence.evidence,
+        }
+
+
+# --------------------------------------------------------------------------
 # Reminders
 # --------------------------------------------------------------------------
 
@@ -223,6 +279,7 @@ class RemindersReport(QuerysetReport):
     title = "Reminders"
     description = "Every reminder: about what, to whom, when it was due to go and when it went, and any error."
     position = 30
+    noun = ("reminder", "reminders")
     filterset_class = ReminderFilterSet
     columns = (
         Col("deal", "Deal", ("occurrence__rule__obligation__deal__title",)),
@@ -297,6 +354,7 @@ class FeesReport(ListReport):
     description = ("Placement fees on each draw, and what each covenant with a penalty in numbers has accrued as "
                    "of the day, for each payee: once a day while any of its due dates is missed, never stacked.")
     position = 60
+    noun = ("fee or penalty", "fees and penalties")
     filterset_class = FeesFilterSet
     columns = (
         Col("kind", "Kind"),
@@ -305,12 +363,13 @@ class FeesReport(ListReport):
         Col("payer", "Payer"),
         Col("payee", "Payee"),
         Col("date", "Draw date or first breach day"),
-        Col("base", "On"),
-        Col("rate", "Rate"),
+        Col("base", "On", format=MONEY),
+        Col("rate", "Rate", format=PERCENT),
         Col("days", "Days in breach"),
-        Col("amount", "Amount"),
+        Col("amount", "Amount", format=MONEY),
         Col("how", "How it was computed", ()),
     )
+    total_columns = ("amount",)
 
     def unsorted_rows(self, filterset):
         return [*self._fee_rows(filterset), *self._penalty_rows(filterset)]
@@ -452,18 +511,26 @@ class FeeTotalsReport(ListReport):
     title = "Fees and penalties: totals"
     description = "The fees and penalties report added up for each deal and for each payee, with the same filters."
     position = 65
+    noun = ("total", "totals")
     filterset_class = FeesFilterSet
     columns = (
         Col("totals_for", "Totals for"),
         Col("name", "Deal or payee"),
-        Col("fees", "Placement fees"),
-        Col("penalties", "Penalties accrued"),
-        Col("amount", "Total"),
+        Col("fees", "Placement fees", format=MONEY),
+        Col("penalties", "Penalties accrued", format=MONEY),
+        Col("amount", "Total", format=MONEY),
     )
+    # The rows are already each deal's totals; overall, the deals' rows add up to everything once
+    # (a payee's rows would count twice what the deals' rows count once).
+    total_columns = ("fees", "penalties", "amount")
+    total_by = ""
+
+    def in_totals(self, row):
+        return row["totals_for"] == "Deal"
 
     def unsorted_rows(self, filterset):
         totals: dict[tuple[str, str], dict] = {}
-        for row in FeesReport().unsorted_rows(filterset):
+        for row in FeesReport().built_rows(filterset):
             column = "fees" if row["kind"] == "Placement fee" else "penalties"
             for key in (("Deal", row["deal"]), ("Payee", row["payee"])):
                 total = totals.setdefault(key, {"totals_for": key[0], "name": key[1], "fees": Decimal("0.00"),

@@ -31,6 +31,7 @@ class PartiesReport(ListReport):
     title = "Parties and notice directory"
     description = "Each party's role in each deal, its signatory, where notices go and who gets a copy."
     position = 50
+    noun = ("role in a deal", "roles in deals")
     filterset_class = PartiesFilterSet
     columns = (
         Col("deal", "Deal"),

@@ -32,6 +32,8 @@ EVIL = '=HYPERLINK("http://evil.example","Click")'
 HEADERS = {
     "deadlines": "deal,section,obligation,obligor,due_date,status,done_on,period_end,computation",
     "compliance": "deal,section,obligation,obligor,due_date,outcome,days_late,done_on,evidence",
+    "attestations": "deal,section,obligation,obligor,protects,period_start,period_end,due_date,outcome,attested_by,"
+                    "done_on,evidence",
     "reminders": "deal,section,obligation,due_date,reminder,recipients,scheduled_for,sent_at,status,attempts,"
                  "last_error",
     "instruments": "deal,kind,name,issuer,holder,section,principal,interest_rate,secured,issue_date,maturity_date,"
@@ -110,6 +112,8 @@ def filters_for(name: str, deal) -> tuple[str, list[str]]:
                       ["--deal", str(deal.pk), "--from", "2005-06-01", "--to", "2005-12-31", "--status", "open"]),
         "compliance": (f"deal={deal.pk}&start=2005-06-01&end=2005-09-30&status=missed",
                        ["--deal", str(deal.pk), "--from", "2005-06-01", "--to", "2005-09-30", "--status", "missed"]),
+        "attestations": (f"deal={deal.pk}&start=2005-06-01&end=2005-09-30",
+                         ["--deal", str(deal.pk), "--from", "2005-06-01", "--to", "2005-09-30"]),
         "reminders": (f"deal={deal.pk}&status=failed", ["--deal", str(deal.pk), "--status", "failed"]),
         "instruments": (f"deal={deal.pk}&party={company}", ["--deal", str(deal.pk), "--party", str(company)]),
         "parties": (f"deal={deal.pk}", ["--deal", str(deal.pk)]),
@@ -130,6 +134,12 @@ def is_number(cell: str) -> bool:
 
 @pytest.mark.parametrize("name", list(HEADERS))
 def test_the_button_and_the_command_write_the_rows_of_the_filtered_screen(auditor, desk, name):
+    if name == "attestations":
+        # SPA s.4(j) style standing covenant, attested each quarter.
+        company = desk.deal_parties.get().party
+        existence = ObligationFactory(deal=desk, obligor=company, section="4(j)", title="+Keep its existence",
+                                      kind=Obligation.Kind.STANDING_COVENANT)
+        DeadlineRuleFactory(obligation=existence, frequency="quarterly", offset=0)
     query, options = filters_for(name, desk)
 
     page = auditor.get(f"/reports/{name}/?{query}").content.decode()

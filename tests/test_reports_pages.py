@@ -14,7 +14,7 @@ from tests.factories import ConvertibleNoteFactory, DeadlineRuleFactory, DealFac
 
 pytestmark = pytest.mark.django_db
 
-REPORTS = ["deadlines", "compliance", "reminders", "instruments", "parties", "fees", "fee-totals", "history"]
+REPORTS = ["deadlines", "compliance", "attestations", "reminders", "instruments", "parties", "fees", "fee-totals", "history"]
 CALBATECH = "CalbaTech – Securities Purchase Agreement (10% secured convertible notes)"
 
 
@@ -117,8 +117,8 @@ def test_the_sample_deals_show_in_every_report(auditor, sample_deals):
     assert reserve_list == [{
         "Deal": CALBATECH, "Section": "4(h)",
         "Obligation": "Monthly list of shares authorized, reserved and issuable",
-        "Obligor": "CalbaTech, Inc.", "Due date": "2005-06-07", "Standing": "overdue", "Status": "Open",
-        "Done on": "—", "Period end": "2005-05-31",
+        "Obligor": "CalbaTech, Inc.", "Due date": "June 7, 2005", "Standing": "overdue", "Status": "Open",
+        "Done on": "—", "Period end": "May 31, 2005",
         "How the date was computed": "Month ended 31 May 2005 + 5 business days = Tue 7 Jun 2005",
     }]
 
@@ -140,9 +140,10 @@ def test_the_sample_deals_show_in_every_report(auditor, sample_deals):
         ("Warrant", "Closing Warrants"), ("Warrant", "Effectiveness Warrants"), ("Warrant", "Filing Warrants"),
         ("Reserve test", "2 x shares issuable"),
     ]
-    assert instruments[2]["Principal"] == "800,000.00"
-    assert instruments[0]["Reserved"] == "91,333,246"
-    assert instruments[-1]["Reserve test"] == (
+    assert instruments[2]["Principal (USD)"] == "$800,000.00"
+    assert instruments[0]["Terms"] == (
+        "Authorized 200,000,000 Issued and outstanding 43,980,227 Reserved 91,333,246")
+    assert instruments[-1]["Terms"] == (
         "Cannot compute: Closing Notes has no conversion price; Effectiveness Notes has no conversion price; "
         "Filing Notes has no conversion price. Reserved 90,953,246."
     )
@@ -169,14 +170,14 @@ def test_the_compliance_history_says_what_became_of_each_due_date(auditor, month
     _, rows = screen(auditor.get("/reports/compliance/?start=2005-06-01&end=2005-10-31"))
 
     assert [(row["Due date"], row["Outcome"], row["Days late"]) for row in rows] == [
-        ("2005-06-07", "done on time", "0"),
-        ("2005-07-08", "done late by 3 days", "3"),
-        ("2005-08-05", "waived", "—"),
-        ("2005-09-08", "missed", "—"),
-        ("2005-10-07", "open", "—"),
+        ("June 7, 2005", "done on time", "0"),
+        ("July 8, 2005", "done late by 3 days", "3"),
+        ("Aug. 5, 2005", "waived", "—"),
+        ("Sept. 8, 2005", "missed", "—"),
+        ("Oct. 7, 2005", "open", "—"),
     ]
     _, missed = screen(auditor.get("/reports/compliance/?status=missed"))
-    assert [row["Due date"] for row in missed] == ["2005-09-08"]
+    assert [row["Due date"] for row in missed] == ["Sept. 8, 2005"]
 
 
 @time_machine.travel(datetime.datetime(2005, 9, 20, 12, tzinfo=datetime.UTC), tick=False)
@@ -192,12 +193,12 @@ def test_filters_narrow_the_deadlines(auditor, monthly_list):
     _, due_soon = screen(auditor.get("/reports/deadlines/?status=due_soon"))
 
     assert [(r["Due date"], r["Standing"]) for r in everything] == [
-        ("2005-09-08", "overdue"), ("2005-09-30", "due soon"), ("2005-10-07", "open"),
+        ("Sept. 8, 2005", "overdue"), ("Sept. 30, 2005", "due soon"), ("Oct. 7, 2005", "open"),
     ]
-    assert [r["Due date"] for r in one_deal] == ["2005-09-08", "2005-10-07"]
+    assert [r["Due date"] for r in one_deal] == ["Sept. 8, 2005", "Oct. 7, 2005"]
     assert [r["Obligation"] for r in one_obligor] == ["Quarterly report"]
-    assert [r["Due date"] for r in overdue] == ["2005-09-08"]
-    assert [r["Due date"] for r in due_soon] == ["2005-09-30"]
+    assert [r["Due date"] for r in overdue] == ["Sept. 8, 2005"]
+    assert [r["Due date"] for r in due_soon] == ["Sept. 30, 2005"]
 
 
 @time_machine.travel(datetime.datetime(2005, 9, 20, 12, tzinfo=datetime.UTC), tick=False)
@@ -205,8 +206,8 @@ def test_a_column_header_sorts_the_rows(auditor, monthly_list):
     ascending = screen(auditor.get("/reports/deadlines/?start=2005-06-01&end=2005-08-31&sort=due_date"))[1]
     descending = screen(auditor.get("/reports/deadlines/?start=2005-06-01&end=2005-08-31&sort=-due_date"))[1]
 
-    assert [r["Due date"] for r in ascending] == ["2005-06-07", "2005-07-08", "2005-08-05"]
-    assert [r["Due date"] for r in descending] == ["2005-08-05", "2005-07-08", "2005-06-07"]
+    assert [r["Due date"] for r in ascending] == ["June 7, 2005", "July 8, 2005", "Aug. 5, 2005"]
+    assert [r["Due date"] for r in descending] == ["Aug. 5, 2005", "July 8, 2005", "June 7, 2005"]
     page = auditor.get("/reports/deadlines/?sort=due_date").content.decode()
     assert 'href="?sort=-due_date"' in page
 
@@ -223,7 +224,7 @@ def test_long_reports_are_split_into_pages(auditor):
     assert len(first) == 50
     assert [r["Name"] for r in second] == [f"Notes {n}" for n in range(50, 60)]
     assert first[0]["Name"] == "Notes 00"
-    assert b"60 rows" in auditor.get("/reports/instruments/").content
+    assert b"60 entries" in auditor.get("/reports/instruments/").content
 
 
 def test_the_history_shows_who_changed_what_from_what_to_what(auditor, django_user_model):
@@ -240,9 +241,9 @@ def test_the_history_shows_who_changed_what_from_what_to_what(auditor, django_us
     _, first_day = screen(auditor.get("/reports/history/?start=2024-03-01&end=2024-03-01"))
 
     assert rows == [
-        {"When": "2024-03-02 10:00", "Who": "maria", "Model": "Party", "Object": "New Name LLC",
+        {"When": "March 2, 2024, 10 a.m.", "Who": "maria", "Model": "Party", "Object": "New Name LLC",
          "Change": "changed (~)", "Old → new": "jurisdiction: Nevada → Delaware; legal_name: Old Name LLC → New Name LLC"},
-        {"When": "2024-03-01 10:00", "Who": "—", "Model": "Party", "Object": "Old Name LLC",
+        {"When": "March 1, 2024, 10 a.m.", "Who": "—", "Model": "Party", "Object": "Old Name LLC",
          "Change": "created (+)", "Old → new": "—"},
     ]
     assert [r["Change"] for r in by_maria] == ["changed (~)"]
