@@ -16,14 +16,17 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	touch $@
 
 # Embedded defaults for a local run: SQLite, a file broker, emails written to var/mail/.
+# rundesk sets SITE_URL (the links in emails) to its own address unless it is set, prints a
+# summary, logs the worker and beat to var/log/, and stops them when it stops. `exec` makes it
+# the process make signals, so Ctrl-C or a SIGTERM to make reaches it.
 run: export DEBUG ?= true
 run: export EMAIL_URL ?= filemail:///$(CURDIR)/var/mail
 run: install
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_sample_deals
 	$(PY) manage.py create_demo_admin
 	$(PY) manage.py install_schedule
-	$(PY) manage.py rundesk 127.0.0.1:$${PORT:-8000}
+	exec $(PY) manage.py rundesk 127.0.0.1:$${PORT:-8000}
 
 # The import contract (pyproject.toml) first: a lower layer importing a higher one fails the run.
 test: install
