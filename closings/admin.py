@@ -9,10 +9,10 @@ from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 
 from closings.models import Closing, ClosingItem
 from closings.services import closing_complete, closing_reopen
+from deals import clock
 from deals.admin import ConstraintMessageFormSet, DealAdmin, DealInline, HistoryAdmin, limit_choices_to_deal
 from instruments.models import Draw, Tranche
 from parties.models import Party
@@ -142,7 +142,7 @@ class ClosingAdmin(HistoryAdmin):
                                       messages.SUCCESS)
                     return self._change_page(closing)
         else:
-            form = CompleteClosingForm(initial={"on": closing.scheduled_for or timezone.localdate()})
+            form = CompleteClosingForm(initial={"on": closing.scheduled_for or clock.today()})
         return self._confirmation(request, closing, form, "Complete this closing")
 
     def reopen_view(self, request, object_id):

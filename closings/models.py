@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from deals import clock
 from deals.models import Deal
 from instruments.models import Draw, Tranche
 from parties.models import DealParty, Party
@@ -121,7 +121,7 @@ class Closing(models.Model):
             errors["draw"] = f"That draw is on the equity line of {self.draw.equity_line.deal}, not of {self.deal}."
         if errors:
             raise ValidationError(errors)
-        if self.closed_on and self.closed_on > timezone.localdate():
+        if self.closed_on and self.closed_on > clock.today():
             raise ValidationError("A closing cannot be completed on a day still to come.")
         # SPA s.1(c): the closing waits on every condition being satisfied or waived in writing.
         if self.closed_on and (open_items := self.open_items()):
@@ -213,7 +213,7 @@ class ClosingItem(models.Model):
             errors["done_on"] = "Say on which day it was satisfied or waived."
         if self.status == self.Status.OPEN and self.done_on:
             errors["done_on"] = "An open item has no date; mark it satisfied or waived, or clear the date."
-        if self.done_on and self.done_on > timezone.localdate():
+        if self.done_on and self.done_on > clock.today():
             errors["done_on"] = "The date cannot be in the future."
         closing = self._closing()
         if closing is not None:

@@ -6,6 +6,7 @@ are the embedded ones: SQLite, email printed to the console, no servers needed.
 """
 import datetime
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "deals.clock.desk_date_context",
             ],
         },
     },
@@ -166,6 +168,20 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True
+# The day the desk reckons "today" from (deals.clock.today), for a demo or a rehearsal: the
+# sample agreements date from 2003 and 2005. Empty (production): the real date in TIME_ZONE.
+# Timestamps, claims and retries keep real time.
+_DESK_DATE = env("DESK_DATE", default="").strip()
+try:
+    # fromisoformat alone would also take "20050615" or "2005-W24-3".
+    if _DESK_DATE and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", _DESK_DATE):
+        raise ValueError(_DESK_DATE)
+    DESK_DATE = datetime.date.fromisoformat(_DESK_DATE) if _DESK_DATE else None
+except ValueError:
+    raise ImproperlyConfigured(
+        f"DESK_DATE must be a date in the form YYYY-MM-DD (e.g. 2005-06-15), or empty for the real "
+        f"date; it is {_DESK_DATE!r}."
+    ) from None
 
 # STATIC
 STATIC_URL = "static/"

@@ -292,7 +292,8 @@ class DealAdmin(HistoryAdmin):
         queryset = super().get_queryset(request)
         for annotate in self.annotations:
             queryset = annotate(queryset)
-        return queryset
+        # The annotations group rows, which drops the default ordering; pages and autocomplete need it.
+        return queryset if queryset.query.order_by else queryset.order_by(*Deal._meta.ordering)
 
     def get_readonly_fields(self, request, obj=None):
         fields = [*super().get_readonly_fields(request, obj), *self.facts]

@@ -43,6 +43,7 @@ from django.utils.module_loading import autodiscover_modules
 from django_tables2.data import TableData
 from simple_history.models import registered_models
 
+from deals import clock
 from deals.csvsafe import csv_cell
 from deals.models import VIEW_REPORTS, Deal
 
@@ -159,7 +160,7 @@ class ReportFilterSet(django_filters.FilterSet):
     @cached_property
     def today(self) -> datetime.date:
         """The day "overdue" and "due soon" are reckoned from: the as-of day, else today."""
-        return self.as_of_day or timezone.localdate()
+        return self.as_of_day or clock.today()
 
 
 def deal_filter(field_name: str | None = None) -> django_filters.ModelChoiceFilter:
@@ -428,7 +429,7 @@ def csv_lines(report: Report, filterset: ReportFilterSet, order: Sequence[str] =
 
 
 def csv_filename(report: Report) -> str:
-    return f"dealdesk-{report.name}-{timezone.localdate().isoformat()}.csv"
+    return f"dealdesk-{report.name}-{clock.today().isoformat()}.csv"
 
 
 # --------------------------------------------------------------------------

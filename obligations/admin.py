@@ -11,9 +11,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Min, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from deals import clock
 from deals.admin import ConstraintMessageFormSet, DealAdmin, HistoryAdmin, LookupSafeAdminMixin
 from deals.models import Deal, DealEvent, EventKind
 from obligations import services
@@ -37,7 +37,7 @@ def standing_of(row: Obligation) -> str:
         return Standing.OVERDUE.label
     if row.next_due is None:
         return "nothing open"
-    return Occurrence(status=OPEN, due_date=row.next_due).standing(timezone.localdate()).label
+    return Occurrence(status=OPEN, due_date=row.next_due).standing(clock.today()).label
 
 
 def with_next_due(queryset, prefix: str = ""):
@@ -47,13 +47,15 @@ def with_next_due(queryset, prefix: str = ""):
     missed in 2005 is counted as overdue, it is not what comes next.
     """
     field = f"{prefix}rules__occurrences"
-    today = timezone.localdate()
+    today = clock.today()
     ahead = (standing_q(Standing.DUE_SOON, today=today, prefix=f"{field}__")
              | standing_q(Standing.OPEN, today=today, prefix=f"{field}__"))
-    return queryset.annotate(
+    annotated = queryset.annotate(
         next_due=Min(f"{field}__due_date", filter=ahead),
         overdue=Count(field, filter=standing_q(Standing.OVERDUE, today=today, prefix=f"{field}__")),
     )
+    # A grouped query drops the model's default ordering; keep it, so pages and autocomplete lists are stable.
+    return annotated if queryset.query.order_by else annotated.order_by(*queryset.model._meta.ordering)
 
 
 # Deadline rules -----------------------------------------------------------
@@ -249,7 +251,7 @@ class ObligationAdmin(HistoryAdmin):
         if not paginator.count:
             waits = [reason for rule in obligation.rules.filter(part_of=None) if (reason := rule.waiting_reason())]
             return f"None yet. {' '.join(waits)}" if waits else "None yet: the rules have produced no due dates."
-        today = timezone.localdate()
+        today = clock.today()
         if page is None:
             earlier = occurrences.filter(status=OPEN).values_list("due_date", "id").first()
             before = 0 if earlier is None else occurrences.filter(
@@ -306,7 +308,7 @@ class StandingFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in OPEN_STANDINGS:
-            return queryset.standing(Standing(self.value()), timezone.localdate())
+            return queryset.standing(Standing(self.value()), clock.today())
         return queryset
 
 
@@ -391,7 +393,7 @@ class OccurrenceAdmin(HistoryAdmin):
 
     @admin.display(description="standing")
     def standing(self, occurrence: Occurrence) -> str:
-        return occurrence.standing(timezone.localdate()).label
+        return occurrence.standing(clock.today()).label
 
     def save_model(self, request, obj, form, change):
         if "status" in form.changed_data:
@@ -425,7 +427,7 @@ class OccurrenceAdmin(HistoryAdmin):
                     self.message_user(request, f"{count} {noun} {past_tense}.", messages.SUCCESS)
                     return None
         else:
-            form = CompleteOccurrencesForm(initial={"on": timezone.localdate()})
+            form = CompleteOccurrencesForm(initial={"on": clock.today()})
         context = {
             **self.admin_site.each_context(request),
             "title": f"{verb}: {queryset.count()} selected",

@@ -23,10 +23,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from closings.models import Closing
+from deals import clock
 from deals.models import Deal, DealEvent
 from obligations.models import Occurrence, standing_q
 from parties.models import DealParty, Party
@@ -227,7 +227,7 @@ def _page_context(request: HttpRequest, form: CalendarForm, *, title: str, perio
 @require_GET
 def month_view(request: HttpRequest) -> HttpResponse:
     """A month of deadlines, Monday to Sunday, with the days of the weeks it shares with its neighbours."""
-    today = timezone.localdate()
+    today = clock.today()
     form = CalendarForm(request.GET, user=request.user)
     given = form.usable()
     filters = {name: given.get(name) for name in CalendarForm.FILTERS}
@@ -273,7 +273,7 @@ def month_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def week_view(request: HttpRequest) -> HttpResponse:
     """A week of deadlines, Monday to Sunday, each in full with how it was dated."""
-    today = timezone.localdate()
+    today = clock.today()
     form = CalendarForm(request.GET, user=request.user)
     given = form.usable()
     filters = {name: given.get(name) for name in CalendarForm.FILTERS}
@@ -393,7 +393,7 @@ def deadline_item(occurrence: Occurrence, *, today: datetime.date) -> TimelineIt
 def deal_timeline(request: HttpRequest, deal_id: int) -> HttpResponse:
     """From the agreement's date on: every event, closing and deadline of one deal, a year at a time."""
     deal = get_object_or_404(Deal, pk=deal_id)
-    today = timezone.localdate()
+    today = clock.today()
     form = TimelineForm(request.GET)
     form.is_valid()
 

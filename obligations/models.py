@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from deals import clock
 from deals.models import Deal, DealEvent, EventKind, validate_day_list
 from parties.models import Party
 from reckoning import deadlines, penalties
@@ -497,7 +497,7 @@ class Occurrence(models.Model):
             raise ValidationError({"evidence": "Say who waived it and how (e.g. the buyers' written waiver)."})
         if self.status == self.Status.OPEN and self.done_on:
             raise ValidationError({"done_on": "An open occurrence has no done date; mark it done or clear the date."})
-        if self.done_on and self.done_on > timezone.localdate():
+        if self.done_on and self.done_on > clock.today():
             raise ValidationError({"done_on": "The done date cannot be in the future."})
 
 

@@ -35,6 +35,7 @@ from django.db.models import Case, F, Max, Min, PositiveSmallIntegerField, Q, Wh
 from django.urls import reverse
 from django.utils import timezone
 
+from deals import clock
 from obligations import emails
 from deals.models import Deal, parse_email_list
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
@@ -206,6 +207,7 @@ def reminder_context(reminder: Reminder, *, today: datetime.date) -> dict:
         "obligation": obligation,
         "deal": obligation.deal,
         "today": today,
+        "desk_date": clock.desk_date(),  # set: the email says which day "today" was
         "days_left": days_left,
         "overdue": overdue,
         "days_overdue": -days_left,

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from deals import clock
 from deals.models import Deal
 from reckoning import deadlines
 from obligations.models import DeadlineRule, Occurrence
@@ -35,7 +35,7 @@ class SyncResult:
 
 
 def default_horizon(today: datetime.date | None = None) -> datetime.date:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return today + datetime.timedelta(days=settings.DEADLINE_HORIZON_DAYS)
 
 
@@ -129,7 +129,7 @@ def _complete(
 ) -> int:
     if status == Occurrence.Status.WAIVED and not evidence.strip():
         raise ValidationError("Say who waived it and how (e.g. the buyers' written waiver).")
-    if on > timezone.localdate():
+    if on > clock.today():
         raise ValidationError("The date cannot be in the future.")
     if status == Occurrence.Status.DONE and not evidence.strip():
         raise ValidationError(DONE_NEEDS_EVIDENCE)

@@ -5,6 +5,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from deals import clock
 from obligations import reminders, services
 
 
@@ -20,14 +21,14 @@ def _come_back_for_retries(result: reminders.RunResult) -> None:
 
 @shared_task(name="obligations.send_due_reminders")
 def send_due_reminders() -> int:
-    result = reminders.reminders_run(today=timezone.localdate())
+    result = reminders.reminders_run(today=clock.today())
     _come_back_for_retries(result)
     return len(result.sent)
 
 
 @shared_task(name="obligations.send_pending_reminders")
 def send_pending_reminders() -> int:
-    result = reminders.reminders_send_pending(today=timezone.localdate())
+    result = reminders.reminders_send_pending(today=clock.today())
     _come_back_for_retries(result)
     return len(result.sent)
 

@@ -7,10 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from deals import clock
 from obligations.feeds import (
     calendar_feed_for,
     calendar_feed_revoke,
@@ -29,7 +29,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404("No calendar at this address.")
-    occurrences = feed_occurrences(user=feed.user, today=timezone.localdate())
+    occurrences = feed_occurrences(user=feed.user, today=clock.today())
     ical = deadlines_ical(occurrences=occurrences, site_url=settings.SITE_URL)
     response = HttpResponse(ical.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="dealdesk-deadlines.ics"'

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from dealdesk.dashboard.figures import dashboard_for
 from dealdesk.roles import DOMAIN_APPS
+from deals import clock
 
 
 def index(request):
@@ -15,7 +15,7 @@ def index(request):
     Wired in dealdesk/urls.py ahead of admin.site.urls, so `admin:index` (every
     breadcrumb's "Home") leads here, and admin.site stays the default site.
     """
-    dashboard = dashboard_for(user=request.user, today=timezone.localdate())
+    dashboard = dashboard_for(user=request.user, today=clock.today())
     return admin.site.index(request, extra_context={"dashboard": dashboard})
 
 

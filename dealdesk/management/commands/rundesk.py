@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 
 from dealdesk.management.commands.create_demo_admin import demo_login
+from deals import clock
 
 # Celery's warm shutdown lets the task at hand finish; a sweep writing hundreds of emails to
 # files takes about 20 seconds, and the rest is sent by the next sweep.
@@ -146,6 +147,8 @@ class Command(RunserverCommand):
         ]
         if settings.SITE_URL.rstrip("/") != address:
             lines.append(f"  Links   in emails point to {settings.SITE_URL} (SITE_URL)")
+        if desk_date := clock.desk_date():
+            lines.append(f"  Today   {desk_date:%a %-d %b %Y}, the desk date (DESK_DATE; empty: the real date)")
         lines += [
             f"  Logs    {logs} (requests below)",
             "  Stop    Ctrl-C stops the web app, the worker and beat",

@@ -2,8 +2,8 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from deals import clock
 from obligations import reminders
 
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, today: str | None, dry_run: bool, **options):
         try:
-            day = datetime.date.fromisoformat(today) if today else timezone.localdate()
+            day = datetime.date.fromisoformat(today) if today else clock.today()
         except ValueError:
             raise CommandError(f"--today must be a date like 2005-06-30, not {today!r}.") from None
         result = reminders.reminders_run(today=day, dry_run=dry_run)
