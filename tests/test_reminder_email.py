@@ -165,3 +165,15 @@ def test_the_day_before_and_day_after_reminders_are_labelled_in_the_singular(obl
     (message,) = mail.outbox
     assert message.subject.startswith("OVERDUE by 1 day: ")
     assert "dealdesk reminder (1 day overdue)." in message.body.splitlines()
+
+
+def test_a_reminder_sent_later_than_meant_says_so_so_its_day_counts_agree(obligation):
+    # The desk was off for three days: the sweep of 12 Dec catches up with the latest missed reminder,
+    # the "1 day overdue" one meant for 9 Dec, while the due date (8 Dec) is by then 4 days overdue.
+    message, _ = email_for(obligation, due=DUE, today=datetime.date(2026, 12, 12))
+
+    lines = message.body.splitlines()
+    assert message.subject.startswith("OVERDUE by 4 days: ")
+    assert lines[0] == "Reserved share list was due on Tuesday 8 December 2026 and is 4 days overdue."
+    assert "dealdesk reminder (1 day overdue, meant for Wed 9 Dec 2026 and sent now)." in lines
+    assert "meant for Wed 9 Dec 2026 and sent now" in html_of(message)
