@@ -259,9 +259,9 @@ def test_it_sends_the_reminder_scheduled_first_first(clock):
 
     reminders_send_pending(today=TODAY)
 
-    assert [m.subject.split(" s.")[0] for m in mail.outbox] == [
-        f"OVERDUE by 3 days: {overdue.rule.obligation.deal}",
-        f"Due in 7 days: {upcoming.rule.obligation.deal}",
+    assert [m.subject.split(" – ")[0] for m in mail.outbox] == [
+        "OVERDUE by 3 days: s.4(h) Registration statement",
+        "Due in 7 days: s.4(h) Reserved share list",
     ]
 
 
