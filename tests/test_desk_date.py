@@ -149,7 +149,7 @@ def test_the_reminder_sweep_plans_on_the_desk_date_and_stamps_real_time(on_31_ma
     assert (reminder.days_from_due, reminder.scheduled_for, reminder.status) == (-7, DESK_DAY, "sent")
     assert reminder.sent_at == timezone.now()  # the real clock, whatever the desk date
     (message,) = mail.outbox
-    assert message.subject == "Due in 7 days: s.4(h) Reserved share list – CalbaTech, Inc. (Tue 7 Jun 2005)"
+    assert message.subject == "Due in 7 days: s.4(h) Reserved share list - CalbaTech, Inc. (Tue 7 Jun 2005)"
     assert message.body.startswith("Reserved share list is due in 7 days, on Tuesday 7 June 2005.")
     note = "As of Tuesday 31 May 2005: the desk date (DESK_DATE), not the real date."
     assert (note in message.body) == (on_31_may_2005 == "desk date")

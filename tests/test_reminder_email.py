@@ -62,7 +62,7 @@ def html_of(message) -> str:
 def test_a_week_ahead_the_subject_names_the_deal_the_section_the_obligation_and_the_date(obligation):
     message, _ = email_for(obligation, due=DUE, today=datetime.date(2026, 12, 1))
 
-    assert message.subject == "Due in 7 days: s.4(h) Reserved share list – CalbaTech, Inc. (Tue 8 Dec 2026)"
+    assert message.subject == "Due in 7 days: s.4(h) Reserved share list - CalbaTech, Inc. (Tue 8 Dec 2026)"
 
 
 def test_the_text_body_says_what_is_due_when_and_what_a_miss_costs(obligation):
@@ -85,13 +85,13 @@ def test_the_text_body_says_what_is_due_when_and_what_a_miss_costs(obligation):
 
 def test_the_day_before_the_subject_says_due_tomorrow_and_on_the_day_due_today(obligation):
     message, _ = email_for(obligation, due=DUE, today=datetime.date(2026, 12, 7))
-    assert message.subject == "Due tomorrow: s.4(h) Reserved share list – CalbaTech, Inc. (Tue 8 Dec 2026)"
+    assert message.subject == "Due tomorrow: s.4(h) Reserved share list - CalbaTech, Inc. (Tue 8 Dec 2026)"
 
     mail.outbox.clear()
     reminders_create_due(today=DUE)
     reminders_send_pending(today=DUE)
     (message,) = mail.outbox
-    assert message.subject == "Due today: s.4(h) Reserved share list – CalbaTech, Inc. (Tue 8 Dec 2026)"
+    assert message.subject == "Due today: s.4(h) Reserved share list - CalbaTech, Inc. (Tue 8 Dec 2026)"
     assert message.body.splitlines()[0] == "Reserved share list is due today, Tuesday 8 December 2026."
 
 
@@ -99,7 +99,7 @@ def test_an_overdue_reminder_says_by_how_many_days(obligation):
     # The desk was down for two days: the day-after reminder goes out on day 3 and says so.
     message, _ = email_for(obligation, due=DUE, today=datetime.date(2026, 12, 11))
 
-    assert message.subject == "OVERDUE by 3 days: s.4(h) Reserved share list – CalbaTech, Inc. (Tue 8 Dec 2026)"
+    assert message.subject == "OVERDUE by 3 days: s.4(h) Reserved share list - CalbaTech, Inc. (Tue 8 Dec 2026)"
     assert message.body.splitlines()[0] == (
         "Reserved share list was due on Tuesday 8 December 2026 and is 3 days overdue."
     )
@@ -152,7 +152,7 @@ def test_the_subject_shows_ampersands_and_apostrophes_as_they_are(obligation):
 
     message, _ = email_for(obligation, due=DUE, today=datetime.date(2026, 12, 1))
 
-    assert message.subject == "Due in 7 days: s.4(h) Buyers' consent – Oftring & Company (Tue 8 Dec 2026)"
+    assert message.subject == "Due in 7 days: s.4(h) Buyers' consent - Oftring & Company (Tue 8 Dec 2026)"
 
 
 def test_the_subject_leads_with_what_matters_and_stays_short(obligation):
@@ -163,7 +163,7 @@ def test_the_subject_leads_with_what_matters_and_stays_short(obligation):
     message, _ = email_for(obligation, due=DUE, today=datetime.date(2026, 12, 1))
 
     assert message.subject == ("Due in 7 days: s.4(h) Monthly list of shares authorized, reserved and issuable, "
-                               "w… – CalbaTech, Inc. (Tue 8 Dec 2026)")
+                               "w… - CalbaTech, Inc. (Tue 8 Dec 2026)")
 
 
 def test_the_day_before_and_day_after_reminders_are_labelled_in_the_singular(obligation):

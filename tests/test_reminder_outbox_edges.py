@@ -259,7 +259,7 @@ def test_it_sends_the_reminder_scheduled_first_first(clock):
 
     reminders_send_pending(today=TODAY)
 
-    assert [m.subject.split(" – ")[0] for m in mail.outbox] == [
+    assert [m.subject.split(" - ")[0] for m in mail.outbox] == [
         "OVERDUE by 3 days: s.4(h) Registration statement",
         "Due in 7 days: s.4(h) Reserved share list",
     ]
