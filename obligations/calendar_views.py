@@ -46,10 +46,7 @@ def visible_occurrences(*, user: AbstractBaseUser) -> QuerySet[Occurrence]:
     Whoever may view occurrences sees them all; anyone else sees the obligations they
     are responsible staff of, and someone who is neither sees nothing.
     """
-    occurrences = Occurrence.objects.all()
-    if not user.has_perm(VIEW_OCCURRENCE):
-        occurrences = occurrences.filter(rule__obligation__responsible_staff=user)
-    return occurrences
+    return Occurrence.objects.visible_to(user)
 
 
 def standing_class(standing: Standing) -> str:

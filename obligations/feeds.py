@@ -56,9 +56,7 @@ def feed_occurrences(*, user: AbstractBaseUser, today: datetime.date) -> QuerySe
     Whoever may view occurrences sees them all; anyone else sees the obligations
     they are responsible staff of.
     """
-    occurrences = Occurrence.objects.open().filter(due_date__gte=today - PAST_WINDOW)
-    if not user.has_perm("obligations.view_occurrence"):
-        occurrences = occurrences.filter(rule__obligation__responsible_staff=user)
+    occurrences = Occurrence.objects.open().visible_to(user).filter(due_date__gte=today - PAST_WINDOW)
     # Each recorded change ("~") of the row is one revision: it becomes the event's SEQUENCE.
     changes = (
         Occurrence.history.model.objects.filter(id=OuterRef("pk"), history_type="~")

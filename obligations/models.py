@@ -33,10 +33,6 @@ def validate_period_list(value: str) -> None:
     parse_period_list(value)
 
 
-def _fmt(day: datetime.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 class Obligation(models.Model):
     class Kind(models.TextChoices):
         REPORTING = "reporting", "Reporting / delivery of information"
@@ -274,12 +270,12 @@ class DeadlineRule(models.Model):
         """When a repeating duty stops, and why in words; (None, "") while no end is known."""
         ends = []
         if self.ends_with_id and self.ends_with.date is not None:
-            ends.append((self.ends_with.date, f"{self.ends_with.name} {_fmt(self.ends_with.date)}"))
+            ends.append((self.ends_with.date, f"{self.ends_with.name} {deadlines.format_day(self.ends_with.date)}"))
         if self.ends_when_notes_repaid:
             # SPA s.4(n): "so long as any of the Notes remain outstanding".
             last = self.obligation.deal.convertible_notes.outstanding_until()
             if last is not None:
-                ends.append((last, f"last Note repaid or converted {_fmt(last)}"))
+                ends.append((last, f"last Note repaid or converted {deadlines.format_day(last)}"))
         return min(ends) if ends else (None, "")
 
     def recorded_events(self, since: datetime.date | None) -> tuple[deadlines.Event, ...]:
@@ -423,6 +419,13 @@ class OccurrenceQuerySet(models.QuerySet):
 
     def overdue(self, today: datetime.date) -> OccurrenceQuerySet:
         return self.standing(Standing.OVERDUE, today)
+
+    def visible_to(self, user) -> OccurrenceQuerySet:
+        """What `user` may see: everything with the view permission, else the obligations they are
+        responsible staff of (the rule of the calendar page and of the iCalendar feed)."""
+        if user.has_perm("obligations.view_occurrence"):
+            return self
+        return self.filter(rule__obligation__responsible_staff=user)
 
     def for_deal(self, deal: Deal | int) -> OccurrenceQuerySet:
         return self.filter(rule__obligation__deal=deal)

@@ -46,6 +46,7 @@ import holidays
 from reckoning.choices import Choice
 
 __all__ = [
+    "format_day",
     "BusinessCalendar",
     "DayCount",
     "Direction",
@@ -158,9 +159,12 @@ _MONTH_NAME = ("January", "February", "March", "April", "May", "June", "July",
                "August", "September", "October", "November", "December")
 
 
-def _fmt(day: date) -> str:
+def format_day(day: date) -> str:
     """'31 May 2005'."""
     return f"{day.day} {_MONTH_ABBR[day.month - 1]} {day.year}"
+
+
+_fmt = format_day  # the explanations' short name for it
 
 
 def _fmt_weekday(day: date) -> str:
