@@ -252,6 +252,9 @@ REMINDER_RETRY_MAX_SECONDS = env.float("REMINDER_RETRY_MAX_SECONDS", default=360
 # A reminder claimed by a worker that died is taken up again after this long. A send is cut off
 # a minute before (EMAIL_TIMEOUT and EMAIL_DATA_TIMEOUT fit within the default).
 REMINDER_CLAIM_TIMEOUT_SECONDS = env.float("REMINDER_CLAIM_TIMEOUT_SECONDS", default=1200)
+# Emails a worker claims at once and records together once sent: larger is faster; a worker that
+# dies mid-batch leaves this many emails whose outcome is unknown (each then resent once).
+REMINDER_BATCH_EMAILS = env.int("REMINDER_BATCH_EMAILS", default=20)
 # Who is emailed when a reminder is about to give up, has given up, or may have arrived but
 # cannot be confirmed: the desk's own addresses, comma-separated. Empty: the log only.
 REMINDER_ALERT_TO = env.list("REMINDER_ALERT_TO", default=[])

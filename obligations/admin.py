@@ -448,11 +448,11 @@ class OccurrenceAdmin(HistoryAdmin):
 class ReminderAdmin(admin.ModelAdmin):
     """The outbox of reminder emails: written by the sender, read (and retried) here."""
 
-    list_display = ["scheduled_for", "when_label", "occurrence", "recipients", "status", "attempts", "sent_at",
+    list_display = ["scheduled_for", "when_label", "occurrence", "recipient", "status", "attempts", "sent_at",
                     "last_error"]
     list_filter = ["status", "scheduled_for"]
     search_fields = ["occurrence__rule__obligation__title", "occurrence__rule__obligation__deal__title",
-                     "recipients"]
+                     "recipient", "=message_id"]
     list_select_related = ["occurrence__rule__obligation__deal"]
     actions = ["retry"]
 

@@ -29,23 +29,42 @@ class DeliveryUncertain(smtplib.SMTPException):
     """The message was handed over whole, then no answer came: it may have been accepted, or not."""
 
 
+def open_connection():
+    """A connection to the mail server that several `send`s can share (the sender's batches)."""
+    return get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
+
+
 def send(name: str, *, to: list[str], cc: list[str] | None = None, context: dict,
-         headers: dict[str, str] | None = None, within: float | None = None) -> None:
+         headers: dict[str, str] | None = None, within: float | None = None, connection=None) -> None:
     """Render and send one message; raises on failure so the caller can retry.
 
     DeliveryUncertain (from the SMTP backend) means the message may have arrived all the same.
-    `within`: seconds the whole exchange with the mail server may take; None for no limit but
-    the per-reply timeouts.
+    `within`: seconds this message's exchange with the mail server may take; None for no limit
+    but the per-reply timeouts. `connection`: one from `open_connection`, kept open between
+    messages; after a failure it is closed, and the next message opens it again.
     """
     subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
     text = render_to_string(f"emails/{name}-body.txt", context)
     html = render_to_string(f"emails/{name}-body.html", context)
-    connection = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT, within=within)
+    shared = connection is not None
+    connection = connection or open_connection()
+    if hasattr(connection, "deadline"):
+        connection.deadline = None if within is None else time.monotonic() + within
     message = EmailMultiAlternatives(
         subject, text, settings.DEFAULT_FROM_EMAIL, to, cc=cc or [], headers=headers or {}, connection=connection
     )
     message.attach_alternative(html, "text/html")
-    message.send()
+    try:
+        if shared:
+            connection.open()  # opened here, it stays open after the message (Django closes only what it opened)
+        message.send()
+    except BaseException:
+        if shared:  # whatever state the exchange was left in, the next message starts afresh
+            try:
+                connection.close()
+            except Exception:  # the failure being raised is the one that counts
+                pass
+        raise
 
 
 def _fix_eols(text: str) -> str:
@@ -112,10 +131,17 @@ class _Timeouts:
 class SMTPBackend(smtp.EmailBackend):
     """Django's SMTP backend on a connection that keeps to RFC 5321's timeouts (see the module's docstring)."""
 
-    def __init__(self, *args, within: float | None = None, **kwargs):
+    # time.monotonic() past which nothing more is waited for; `send` sets it for each message.
+    deadline: float | None = None
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.data_timeout = getattr(settings, "EMAIL_DATA_TIMEOUT", None) or self.timeout
-        self.deadline = None if within is None else time.monotonic() + within
+
+    def close(self):
+        # Closing after a failure must not wait out a deadline that has already passed.
+        self.deadline = None
+        super().close()
 
     @property
     def connection_class(self):
@@ -125,6 +151,9 @@ class SMTPBackend(smtp.EmailBackend):
         class Session(_Timeouts, base):
             command_timeout = backend.timeout
             data_timeout = backend.data_timeout
-            deadline = backend.deadline
+
+            @property
+            def deadline(self):
+                return backend.deadline
 
         return Session

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from fractions import Fraction
@@ -510,19 +511,20 @@ class ReminderQuerySet(models.QuerySet):
 
 
 class Reminder(models.Model):
-    """One reminder email of one occurrence: the outbox row that makes delivery at-least-once.
+    """One reminder of one occurrence to one recipient: the outbox row that makes delivery at-least-once.
 
-    A row exists per (occurrence, days from due date), so a sweep run twice, or
-    by two workers at once, cannot create a second; a sender claims a row before
-    sending it, so no two senders send it at the same time.
+    A row exists per (occurrence, due date, days from due date, recipient), so a sweep run twice,
+    or by two workers at once, cannot create a second. A sender claims every ready row of one
+    recipient together and sends them as one email, a digest (obligations.reminders); the rows
+    claimed together share a Message-ID, which is how the one resend below is recognised.
 
     Delivery is at least once, and more than once only in one counted window: when
     a send's outcome is unknown (the mail server did not confirm the end of the
     message in time, the connection dropped after the message was handed over, or
     the worker died while sending), the message may have arrived, and it is sent
-    once more with the same Message-ID; `unknown_outcomes` counts such sends. A
-    second unknown outcome stops the row as *uncertain*, for a person to check:
-    it is never resent again (the check constraint below refuses a third claim).
+    once more with the same Message-ID and the same rows; `unknown_outcomes` counts
+    such sends. A second unknown outcome stops the row as *uncertain*, for a person to
+    check: it is never resent again (the check constraint below refuses a third claim).
     """
 
     class Status(models.TextChoices):
@@ -547,7 +549,11 @@ class Reminder(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    recipients = models.TextField(blank=True)
+    # Who is told: a person of the obligor marked to receive reminders, a responsible staff member,
+    # or an address of the deal's "reminder copies to". Blank: nobody was named, which fails the row.
+    recipient = models.CharField(max_length=254, blank=True)
+    # The email the row was last claimed into; the rows claimed together share it.
+    message_id = models.CharField(max_length=100, blank=True, db_index=True)
     last_error = models.TextField(blank=True)
     # When the desk (REMINDER_ALERT_TO) was told this reminder is about to give up, gave up, or is uncertain.
     alerted_at = models.DateTimeField(null=True, blank=True)
@@ -557,8 +563,16 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["-scheduled_for", "id"]
+        indexes = [
+            # The queue a sender claims from stays small however long the history grows.
+            models.Index(fields=["scheduled_for", "id"], name="reminder_queue",
+                         condition=models.Q(status__in=["pending", "sending", "uncertain"])),
+            models.Index(fields=["recipient", "scheduled_for"], name="reminder_queue_by_recipient",
+                         condition=models.Q(status="pending")),
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["occurrence", "due_date", "days_from_due"], name="reminder_once_per_offset"),
+            models.UniqueConstraint(fields=["occurrence", "due_date", "days_from_due", "recipient"],
+                                    name="reminder_once_per_offset_and_recipient"),
             # The last line of defence for "never resent more than once": a row whose fate was
             # unknown twice cannot be claimed for sending again.
             models.CheckConstraint(
@@ -579,10 +593,9 @@ class Reminder(models.Model):
             return "Due-day"
         return f"{days} {plural} overdue"
 
-    @property
-    def message_id(self) -> str:
-        # Stable across retries and the one resend after an unknown outcome, so a mail system can recognise it.
-        return f"<reminder-{self.pk}-occ{self.occurrence_id}-{self.due_date:%Y%m%d}{self.days_from_due:+d}@dealdesk>"
+    @staticmethod
+    def new_message_id() -> str:
+        return f"<reminders-{uuid.uuid4().hex}@dealdesk>"
 
 
 def new_feed_token() -> str:

@@ -3,8 +3,9 @@
 The beat task, the `send_reminders` command and the admin's retry action all
 come through `reminders_run` / `reminders_send_pending` here.
 
-Delivery is at least once, and more than once only in one counted window (see
-obligations.models.Reminder):
+Each sweep plans one reminder row per due date, offset and recipient; the sender then claims all
+of one recipient's ready rows together and sends them as one email, a digest grouped by deal
+(a single row goes out as the detailed one-reminder email). Its guarantees hold per row:
 
 - A send the mail server did not take (refused, 4xx, unreachable) is retried with a backoff:
   REMINDER_RETRY_BASE_SECONDS doubling up to REMINDER_RETRY_MAX_SECONDS, for
@@ -24,6 +25,7 @@ obligations.models.Reminder):
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import logging
 import time
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, Max, Min, PositiveSmallIntegerField, Q, When
+from django.db.models import Case, F, Max, Min, PositiveSmallIntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,18 +85,34 @@ def _longest_lead() -> int:
     return max(policy.lead_days for policy in policies)
 
 
+def reminder_recipients(obligation: Obligation) -> list[str]:
+    """Who is told of an obligation's due dates, each address once: the obligor's people marked
+    to receive reminders, the obligation's responsible staff, then the deal's reminder copies."""
+    addresses = [p.email for p in obligation.obligor.people.all() if p.receives_reminders and p.email]
+    addresses += [user.email for user in obligation.responsible_staff.all() if user.email]
+    addresses += parse_email_list(obligation.deal.reminder_copies_to)
+    return list(dict.fromkeys(addresses))
+
+
 def reminders_plan(*, today: datetime.date) -> list[Reminder]:
-    """The latest reminder now due for each open occurrence that has not had it (unsaved)."""
+    """The latest reminder now due for each open occurrence that has not had it, one per recipient (unsaved).
+
+    An occurrence whose obligation names nobody still gets a row, with no recipient: it fails with
+    a message saying whom to name, instead of passing in silence.
+    """
     horizon = today + datetime.timedelta(days=_longest_lead())
     occurrences = (
         Occurrence.objects.open()
         .filter(due_date__lte=horizon)
         .annotate(latest_reminder=Max("reminders__days_from_due", filter=Q(reminders__due_date=F("due_date"))))
-        .select_related("rule__obligation__deal")
+        .select_related("rule__obligation__deal", "rule__obligation__obligor")
+        .prefetch_related("rule__obligation__obligor__people", "rule__obligation__responsible_staff")
     )
     planned = []
+    recipients: dict[int, list[str]] = {}
     for occurrence in occurrences.iterator(chunk_size=500):
-        policy = policy_for(occurrence.rule.obligation)
+        obligation = occurrence.rule.obligation
+        policy = policy_for(obligation)
         days_from_due = policy.latest_due(due_date=occurrence.due_date, today=today)
         if days_from_due is None:
             continue
@@ -102,14 +120,14 @@ def reminders_plan(*, today: datetime.date) -> list[Reminder]:
             continue  # the end of a lock-up is announced ahead, never chased as overdue
         if occurrence.latest_reminder is not None and occurrence.latest_reminder >= days_from_due:
             continue
-        planned.append(
-            Reminder(
-                occurrence=occurrence,
-                due_date=occurrence.due_date,
-                days_from_due=days_from_due,
-                scheduled_for=policy.scheduled_for(due_date=occurrence.due_date, days_from_due=days_from_due),
-            )
-        )
+        if obligation.pk not in recipients:
+            recipients[obligation.pk] = reminder_recipients(obligation)
+        scheduled_for = policy.scheduled_for(due_date=occurrence.due_date, days_from_due=days_from_due)
+        planned += [
+            Reminder(occurrence=occurrence, due_date=occurrence.due_date, days_from_due=days_from_due,
+                     scheduled_for=scheduled_for, recipient=recipient)
+            for recipient in recipients[obligation.pk] or [""]
+        ]
     return planned
 
 
@@ -137,10 +155,24 @@ def reminders_retry(*, reminders) -> int:
 
     Only failed ones: the server took none of their attempts. An uncertain reminder may have
     arrived, and its count of unknown outcomes is kept, so it is never resent more than once.
+    A row that failed because nobody was named goes to whoever is named now.
     """
-    return reminders.filter(status=Reminder.Status.FAILED).update(
-        status=Reminder.Status.PENDING, attempts=0, next_attempt_at=None, last_error="", alerted_at=None
-    )
+    failed = reminders.filter(status=Reminder.Status.FAILED)
+    fresh = dict(status=Reminder.Status.PENDING, attempts=0, next_attempt_at=None, last_error="", alerted_at=None)
+    moved = 0
+    with transaction.atomic():
+        for reminder in failed.filter(recipient="").select_related("occurrence__rule__obligation__deal"):
+            named = reminder_recipients(reminder.occurrence.rule.obligation)
+            if named:
+                Reminder.objects.bulk_create(
+                    [Reminder(occurrence_id=reminder.occurrence_id, due_date=reminder.due_date,
+                              days_from_due=reminder.days_from_due, scheduled_for=reminder.scheduled_for,
+                              recipient=recipient, **fresh) for recipient in named],
+                    ignore_conflicts=True,
+                )
+                reminder.delete()
+                moved += len(named)
+        return failed.update(**fresh) + moved
 
 
 def _stale(now: datetime.datetime) -> datetime.datetime:
@@ -161,40 +193,68 @@ def ready_to_send(now: datetime.datetime) -> Q:
     return pending | resend | abandoned
 
 
-def _claim_next() -> Reminder | None:
-    """Claim one ready reminder; the conditional update lets only one sender win it."""
-    while True:
-        now = timezone.now()
-        with transaction.atomic():
-            candidates = Reminder.objects.filter(ready_to_send(now)).order_by("scheduled_for", "id")
-            if connection.features.has_select_for_update_skip_locked:
-                candidates = candidates.select_for_update(skip_locked=True)
-            candidate = candidates.only("id").first()
-            if candidate is None:
-                return None
-            won = Reminder.objects.filter(ready_to_send(now), pk=candidate.pk).update(
-                status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1,
-                # Taken from a dead sender: its send's outcome is unknown.
-                unknown_outcomes=Case(When(status=Reminder.Status.SENDING, then=F("unknown_outcomes") + 1),
-                                      default=F("unknown_outcomes"), output_field=PositiveSmallIntegerField()),
-            )
-        if won:
-            return Reminder.objects.select_related(
-                "occurrence__rule__obligation__deal", "occurrence__rule__obligation__obligor"
-            ).get(pk=candidate.pk)
+# One email lists at most this many reminders; more for one recipient go in the next email.
+DIGEST_LISTS_AT_MOST = 200
 
 
-def reminder_recipients(occurrence: Occurrence) -> tuple[list[str], list[str]]:
-    """(to, cc): the obligor's people marked for reminders and the responsible staff; the deal's copies."""
-    obligation = occurrence.rule.obligation
-    to = [p.email for p in obligation.obligor.people.filter(receives_reminders=True).exclude(email="")]
-    to += [u.email for u in obligation.responsible_staff.exclude(email="")]
-    cc = parse_email_list(obligation.deal.reminder_copies_to)
-    to = list(dict.fromkeys(to))
-    return to, [address for address in dict.fromkeys(cc) if address not in to]
+def _locked(queryset):
+    return queryset.select_for_update(skip_locked=True) if connection.features.has_select_for_update_skip_locked \
+        else queryset
 
 
-def reminder_context(reminder: Reminder, *, today: datetime.date) -> dict:
+def _claim_batch(*, emails: int | None = None) -> list[list[Reminder]]:
+    """Claim up to `emails` (REMINDER_BATCH_EMAILS) emails' worth of ready reminders, each the rows of one recipient.
+
+    The batch's outcomes are written together once it is sent, so a sender that dies mid-batch
+    leaves at most that many emails whose outcome is unknown: each is then sent once more, with
+    the same Message-ID, like any other unknown outcome.
+
+    A resend (an unknown outcome, or a sender that died) claims exactly the rows of that email
+    again, so it goes out with the same Message-ID; a recipient's pending rows are claimed under
+    a new one. The conditional update lets only one sender win each row.
+    """
+    emails = emails or settings.REMINDER_BATCH_EMAILS
+    now = timezone.now()
+    with transaction.atomic():
+        ready = Reminder.objects.filter(ready_to_send(now))
+        heads = _locked(ready.order_by("scheduled_for", "id")).values_list("status", "recipient", "message_id")
+        recipients, resends = [], []
+        for status, recipient, message_id in heads[:emails * 4]:
+            group, key = (recipients, recipient) if status == Reminder.Status.PENDING else (resends, message_id)
+            if key not in group and len(recipients) + len(resends) < emails:
+                group.append(key)
+        if not recipients and not resends:
+            return []
+        members = ready.filter(Q(status=Reminder.Status.PENDING, recipient__in=recipients)
+                               | (~Q(status=Reminder.Status.PENDING) & Q(message_id__in=resends)))
+        digests: dict[tuple, list[int]] = {}
+        for pk, status, recipient, message_id in _locked(members.order_by("scheduled_for", "id")).values_list(
+                "id", "status", "recipient", "message_id"):
+            key = ("new", recipient) if status == Reminder.Status.PENDING else ("resend", message_id)
+            rows = digests.setdefault(key, [])
+            if len(rows) < DIGEST_LISTS_AT_MOST:
+                rows.append(pk)
+        message_ids = {key: key[1] if key[0] == "resend" else Reminder.new_message_id() for key in digests}
+        Reminder.objects.filter(ready_to_send(now), pk__in=[pk for rows in digests.values() for pk in rows]).update(
+            status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1,
+            message_id=Case(*(When(pk__in=rows, then=Value(message_ids[key])) for key, rows in digests.items()),
+                            default=F("message_id")),
+            # Taken from a dead sender: its send's outcome is unknown.
+            unknown_outcomes=Case(When(status=Reminder.Status.SENDING, then=F("unknown_outcomes") + 1),
+                                  default=F("unknown_outcomes"), output_field=PositiveSmallIntegerField()),
+        )
+    claimed = (Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at=now,
+                                       pk__in=[pk for rows in digests.values() for pk in rows])
+               .select_related("occurrence__rule__obligation__deal", "occurrence__rule__obligation__obligor")
+               .order_by("scheduled_for", "id"))
+    by_message: dict[str, list[Reminder]] = {}
+    for reminder in claimed:
+        by_message.setdefault(reminder.message_id, []).append(reminder)
+    return list(by_message.values())
+
+
+def _line(reminder: Reminder, *, today: datetime.date) -> dict:
+    """What the email says of one reminder: its standing, day count and cost, the same everywhere."""
     occurrence = reminder.occurrence
     obligation = occurrence.rule.obligation
     days_left = (occurrence.due_date - today).days
@@ -206,8 +266,6 @@ def reminder_context(reminder: Reminder, *, today: datetime.date) -> dict:
         "occurrence": occurrence,
         "obligation": obligation,
         "deal": obligation.deal,
-        "today": today,
-        "desk_date": clock.desk_date(),  # set: the email says which day "today" was
         "days_left": days_left,
         "overdue": overdue,
         "days_overdue": -days_left,
@@ -216,13 +274,75 @@ def reminder_context(reminder: Reminder, *, today: datetime.date) -> dict:
     }
 
 
-def _finish(reminder: Reminder, **fields) -> None:
-    # Only the claim we hold may be finished: a reclaimed row belongs to its new sender.
-    Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SENDING, claimed_at=reminder.claimed_at).update(
-        **fields
-    )
-    for name, value in fields.items():
-        setattr(reminder, name, value)
+def reminder_context(reminder: Reminder, *, today: datetime.date) -> dict:
+    """The one-reminder email: everything about one due date."""
+    return {**_line(reminder, today=today), "today": today,
+            "desk_date": clock.desk_date()}  # set: the email says which day "today" was
+
+
+def digest_context(reminders: list[Reminder], *, today: datetime.date) -> dict:
+    """The digest: overdue first, then due today, then coming up; within each, grouped by deal."""
+    lines = sorted((_line(r, today=today) for r in reminders),
+                   key=lambda line: (line["days_left"], line["obligation"].section, line["reminder"].pk))
+    groups = []
+    for heading, wanted in (("Overdue", lambda line: line["overdue"]),
+                            ("Due today", lambda line: not line["overdue"] and line["days_left"] <= 0),
+                            ("Coming up", lambda line: line["days_left"] > 0)):
+        chosen = [line for line in lines if wanted(line)]
+        deals: dict[int, dict] = {}
+        for line in sorted(chosen, key=lambda line: str(line["deal"])):  # stable: keeps the due-date order
+            deals.setdefault(line["deal"].pk, {"deal": line["deal"], "lines": []})["lines"].append(line)
+        groups.append({"heading": heading, "count": len(chosen), "deals": list(deals.values())})
+    accrued = [line["accrued"] for line in lines if line["accrued"] is not None]
+    return {
+        "groups": [group for group in groups if group["count"]],
+        "overdue": groups[0]["count"], "due_today": groups[1]["count"], "coming_up": groups[2]["count"],
+        "total": len(lines),
+        "deal_count": len({line["deal"].pk for line in lines}),
+        "accrued": sum(accrued) if accrued else None,
+        "today": today,
+        "desk_date": clock.desk_date(),
+        "catching_up": sum(today != line["reminder"].scheduled_for for line in lines),
+        "url": settings.SITE_URL.rstrip("/") + reverse("admin:obligations_occurrence_changelist"),
+    }
+
+
+def _finish(reminders: list[Reminder], **fields) -> None:
+    """Record an outcome on claimed rows now.
+
+    Only the claim we hold may be finished: a reclaimed row belongs to its new sender. The rows
+    of one batch were claimed together, so they share `claimed_at`.
+    """
+    for claimed_at, rows in itertools.groupby(reminders, key=lambda r: r.claimed_at):
+        Reminder.objects.filter(pk__in=[r.pk for r in rows], status=Reminder.Status.SENDING,
+                                claimed_at=claimed_at).update(**fields)
+    for reminder in reminders:
+        for name, value in fields.items():
+            setattr(reminder, name, value)
+
+
+class _Outcomes:
+    """The outcomes of a batch's emails, written once the batch is sent: one UPDATE per outcome
+    (times are kept to the second, so the emails of one second share theirs)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple, list[Reminder]] = {}
+
+    def __call__(self, reminders: list[Reminder], **fields) -> None:
+        for reminder in reminders:
+            for name, value in fields.items():
+                setattr(reminder, name, value)
+        key = tuple(sorted(fields.items()))
+        self.rows.setdefault(key, []).extend(reminders)
+
+    def write(self) -> None:
+        for key, reminders in self.rows.items():
+            _finish(reminders, **dict(key))
+        self.rows.clear()
+
+
+def _now() -> datetime.datetime:
+    return timezone.now().replace(microsecond=0)
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
@@ -242,58 +362,102 @@ def _log_error(outcome: str, reminder: Reminder) -> None:
                  json.dumps(reminder.last_error))
 
 
-def _uncertain(reminder: Reminder, error: Exception) -> None:
-    """The message may have arrived: resend it once, with the same Message-ID; after that, leave it to a person."""
-    outcomes = reminder.unknown_outcomes + 1
-    if outcomes <= 1:
-        _finish(reminder, status=Reminder.Status.UNCERTAIN, unknown_outcomes=outcomes,
-                last_error=f"{type(error).__name__}: {error} It is sent once more, with the same Message-ID.",
-                next_attempt_at=timezone.now() + _backoff(reminder.attempts))
-        logger.warning(_SEND_LINE + " resend_at=%s error=%s", "uncertain", reminder.pk, reminder.occurrence_id,
-                       reminder.attempts, reminder.next_attempt_at.isoformat(), json.dumps(reminder.last_error))
-    else:
-        _finish(reminder, status=Reminder.Status.UNCERTAIN, unknown_outcomes=outcomes, next_attempt_at=None,
-                last_error=f"{type(error).__name__}: {error} It was already sent once more after an unknown "
-                           "outcome, so it is not sent again: ask the recipients whether it arrived.")
-        _log_error("uncertain", reminder)
+def _uncertain(reminders: list[Reminder], error: Exception, record=_finish) -> None:
+    """The message may have arrived: resend it once, with the same Message-ID; after that, leave it to a person.
+
+    The rows resent keep one retry time, so the resend carries all of them again.
+    """
+    first_time = [r for r in reminders if r.unknown_outcomes == 0]
+    again = [r for r in reminders if r.unknown_outcomes >= 1]
+    if first_time:
+        retry_at = _now() + _backoff(max(r.attempts for r in first_time))
+        record(first_time, status=Reminder.Status.UNCERTAIN, unknown_outcomes=1, next_attempt_at=retry_at,
+               last_error=f"{type(error).__name__}: {error} It is sent once more, with the same Message-ID.")
+        for reminder in first_time:
+            logger.warning(_SEND_LINE + " resend_at=%s error=%s", "uncertain", reminder.pk, reminder.occurrence_id,
+                           reminder.attempts, retry_at.isoformat(), json.dumps(reminder.last_error))
+    if again:
+        record(again, status=Reminder.Status.UNCERTAIN, unknown_outcomes=2, next_attempt_at=None,
+               last_error=f"{type(error).__name__}: {error} It was already sent once more after an unknown "
+                          "outcome, so it is not sent again: ask the recipient whether it arrived.")
+        for reminder in again:
+            _log_error("uncertain", reminder)
 
 
-def reminder_deliver(reminder: Reminder, *, today: datetime.date) -> None:
-    """Send one claimed reminder and record the outcome on its row."""
-    occurrence = reminder.occurrence
-    if occurrence.status != Occurrence.Status.OPEN or occurrence.due_date != reminder.due_date:
-        # Done, waived, or moved to another date (which gets reminders of its own).
-        _finish(reminder, status=Reminder.Status.CANCELLED)
-        logger.info(_SEND_LINE, "cancelled", reminder.pk, reminder.occurrence_id, reminder.attempts)
-        return
-    to, cc = reminder_recipients(occurrence)
-    if not to and not cc:
-        obligor = occurrence.rule.obligation.obligor
-        _finish(reminder, status=Reminder.Status.FAILED,
-                last_error=f"No one to send to: mark a person of {obligor} to receive reminders, "
-                           "or name the obligation's responsible staff.")
-        _log_error("failed", reminder)
-        return
-    try:
-        emails.send("reminder", to=to or cc, cc=cc if to else [], context=reminder_context(reminder, today=today),
-                    headers={"Message-ID": reminder.message_id}, within=_send_budget())
-    except emails.DeliveryUncertain as error:
-        _uncertain(reminder, error)
-        return
-    except Exception as error:  # any other failure: the server did not take it; retry, never lose it
-        if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            _finish(reminder, status=Reminder.Status.FAILED, last_error=f"{type(error).__name__}: {error}")
+def _refused(reminders: list[Reminder], error: Exception, record=_finish) -> None:
+    """The server did not take it: retry with a backoff, never lose it; give up after the last attempt."""
+    message = f"{type(error).__name__}: {error}"
+    spent = [r for r in reminders if r.attempts >= settings.REMINDER_MAX_ATTEMPTS]
+    retrying = [r for r in reminders if r.attempts < settings.REMINDER_MAX_ATTEMPTS]
+    if spent:
+        record(spent, status=Reminder.Status.FAILED, last_error=message)
+        for reminder in spent:
             _log_error("failed", reminder)
-        else:
-            _finish(reminder, status=Reminder.Status.PENDING, last_error=f"{type(error).__name__}: {error}",
-                    next_attempt_at=timezone.now() + _backoff(reminder.attempts))
+    if retrying:
+        retry_at = _now() + _backoff(max(r.attempts for r in retrying))
+        record(retrying, status=Reminder.Status.PENDING, last_error=message, next_attempt_at=retry_at)
+        for reminder in retrying:
             logger.warning(_SEND_LINE + " retry_at=%s error=%s", "retry", reminder.pk, reminder.occurrence_id,
-                           reminder.attempts, reminder.next_attempt_at.isoformat(), json.dumps(reminder.last_error))
+                           reminder.attempts, retry_at.isoformat(), json.dumps(message))
+
+
+def digest_deliver(reminders: list[Reminder], *, today: datetime.date, connection=None,
+                   within: float | None = None, record=None) -> None:
+    """Send one claimed email (the rows of one recipient) and record the outcome on each row.
+
+    A single row goes out as the one-reminder email, several as a digest grouped by deal.
+    `within`: seconds the send may take (by default the claim's budget). `record`: where
+    outcomes go (a batch's `_Outcomes`, written after the batch); by default written at once.
+    """
+    record = record or _finish
+    live = []
+    for reminder in reminders:
+        occurrence = reminder.occurrence
+        if occurrence.status != Occurrence.Status.OPEN or occurrence.due_date != reminder.due_date:
+            # Done, waived, or moved to another date (which gets reminders of its own).
+            record([reminder], status=Reminder.Status.CANCELLED)
+            logger.info(_SEND_LINE, "cancelled", reminder.pk, reminder.occurrence_id, reminder.attempts)
+        else:
+            live.append(reminder)
+    if not live:
         return
-    _finish(reminder, status=Reminder.Status.SENT, sent_at=timezone.now(), last_error="",
-            recipients=", ".join(to + cc))
-    logger.info(_SEND_LINE + " recipients=%s", "sent", reminder.pk, reminder.occurrence_id, reminder.attempts,
-                len(to + cc))
+    recipient = live[0].recipient
+    if not recipient:
+        for reminder in live:
+            obligor = reminder.occurrence.rule.obligation.obligor
+            record([reminder], status=Reminder.Status.FAILED,
+                   last_error=f"No one to send to: mark a person of {obligor} to receive reminders, "
+                              "or name the obligation's responsible staff, then retry it.")
+            _log_error("failed", reminder)
+        return
+    if len(live) == 1:
+        name, context = "reminder", reminder_context(live[0], today=today)
+    else:
+        name, context = "reminder-digest", digest_context(live, today=today)
+    try:
+        # The rows it carries, for an operator searching a mailbox (and the fault tests counting rows).
+        headers = {"Message-ID": live[0].message_id, "X-Dealdesk-Reminders": " ".join(str(r.pk) for r in live)}
+        emails.send(name, to=[recipient], context=context, headers=headers,
+                    within=_send_budget() if within is None else within, connection=connection)
+    except emails.DeliveryUncertain as error:
+        _uncertain(live, error, record)
+        return
+    except Exception as error:  # any other failure: the server did not take it
+        _refused(live, error, record)
+        return
+    record(live, status=Reminder.Status.SENT, sent_at=_now(), last_error="")
+    for reminder in live:
+        logger.info(_SEND_LINE + " recipients=%s", "sent", reminder.pk, reminder.occurrence_id, reminder.attempts, 1)
+
+
+def _release(reminders: list[Reminder]) -> None:
+    """Give back claimed rows whose email was not tried (the batch ran out of time), as ready as before."""
+    for reminder in reminders:
+        resend = reminder.unknown_outcomes >= 1
+        Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SENDING, claimed_at=reminder.claimed_at).update(
+            status=Reminder.Status.UNCERTAIN if resend else Reminder.Status.PENDING, attempts=F("attempts") - 1,
+            next_attempt_at=timezone.now() if resend else reminder.next_attempt_at,
+        )
 
 
 def _settle_abandoned(*, now: datetime.datetime) -> None:
@@ -303,7 +467,7 @@ def _settle_abandoned(*, now: datetime.datetime) -> None:
     for reminder in abandoned:
         reminder.last_error = (
             "The worker sending it stopped before recording the outcome. It was already sent once more after "
-            "an unknown outcome, so it is not sent again: ask the recipients whether it arrived."
+            "an unknown outcome, so it is not sent again: ask the recipient whether it arrived."
         )
         settled = Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SENDING,
                                           claimed_at=reminder.claimed_at).update(
@@ -315,21 +479,46 @@ def _settle_abandoned(*, now: datetime.datetime) -> None:
 
 
 def reminders_send_pending(*, today: datetime.date, limit: int | None = None) -> RunResult:
-    """Claim and send ready reminders one at a time until none is left (or `limit` is reached).
+    """Claim and send ready reminders, a batch of emails at a time, until none is left.
 
-    Then tell the desk about any reminder that is about to give up or needs a person.
+    Each email carries one recipient's ready rows. `limit` stops it once that many reminders have
+    been tried. The run's emails share a connection to the mail server; a batch's outcomes are
+    written once it is sent, and its emails must all be tried before its claim runs out (what is
+    left is given back, ready for the next sender). Then tell the desk about any reminder that is
+    about to give up or needs a person.
     """
     result = RunResult()
     _settle_abandoned(now=timezone.now())
-    while limit is None or len(result.sent) + len(result.failed) < limit:
-        reminder = _claim_next()
-        if reminder is None:
-            break
-        reminder_deliver(reminder, today=today)
-        if reminder.status == Reminder.Status.SENT:
-            result.sent.append(reminder)
-        elif reminder.status in (Reminder.Status.FAILED, Reminder.Status.PENDING, Reminder.Status.UNCERTAIN):
-            result.failed.append(reminder)
+    connection = emails.open_connection()
+    try:
+        while limit is None or len(result.sent) + len(result.failed) < limit:
+            batch = _claim_batch(emails=None if limit is None else
+                                 min(settings.REMINDER_BATCH_EMAILS, limit - len(result.sent) - len(result.failed)))
+            if not batch:
+                break
+            deadline = time.monotonic() + _send_budget()
+            outcomes = _Outcomes()
+            try:
+                for n, digest in enumerate(batch):
+                    if time.monotonic() >= deadline:
+                        _release([reminder for rest in batch[n:] for reminder in rest])
+                        batch = batch[:n]
+                        break
+                    digest_deliver(digest, today=today, connection=connection,
+                                   within=deadline - time.monotonic(), record=outcomes)
+            finally:
+                outcomes.write()
+            for reminder in itertools.chain.from_iterable(batch):
+                if reminder.status == Reminder.Status.SENT:
+                    result.sent.append(reminder)
+                elif reminder.status in (Reminder.Status.FAILED, Reminder.Status.PENDING,
+                                         Reminder.Status.UNCERTAIN):
+                    result.failed.append(reminder)
+    finally:
+        try:
+            connection.close()
+        except Exception:  # a server gone away: nothing is left to tell it
+            logger.warning("event=reminder_send outcome=close_failed")
     result.retry_at = (
         Reminder.objects.filter(_waiting_to_send(), next_attempt_at__isnull=False)
         .aggregate(first=Min("next_attempt_at"))["first"]

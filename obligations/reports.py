@@ -320,7 +320,7 @@ class RemindersReport(QuerysetReport):
             "obligation": obligation.title,
             "due_date": reminder.due_date,
             "reminder": reminder.when_label(),
-            "recipients": reminder.recipients,
+            "recipients": reminder.recipient,
             "scheduled_for": reminder.scheduled_for,
             "sent_at": reminder.sent_at_then,
             "status": Reminder.Status(reminder.status_then).label,

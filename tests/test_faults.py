@@ -7,9 +7,12 @@ but answers late, the days the clocks change) and counts what arrived:
 
     due=N delivered=N duplicates=N lost=N resent=N second_copies=N
 
-`delivered` counts reminders that reached the server, `duplicates` the copies beyond the one
-counted window (a resend with the same Message-ID after an unknown outcome; `resent` counts
-those resends, `second_copies` the ones the server had already got). The figures are printed as
+Reminders go out as digests, one email per recipient listing its reminders (here two each, so a
+fault hits an email of several rows); every figure counts reminder rows, read from the rows each
+email lists in its X-Dealdesk-Reminders header. `delivered` counts reminders that reached the
+server, `duplicates` the copies beyond the one counted window (a resend with the same Message-ID
+after an unknown outcome; `resent` counts those resends, `second_copies` the ones the server had
+already got). The figures are printed as
 each test ends (with -s) and in a "reminder fault figures" section at the end of the run.
 
 Timings are scaled down by settings: sweeps every second, retries after 50 ms doubling to half a
@@ -94,7 +97,7 @@ class MailServer:
         self.tempfail = False  # answer 451 to every message
         self.refused = 0
         self.stall_rcpt_after: int | None = None  # hold the RCPT of the session after this many messages
-        self.stall_quit_after: int | None = None  # hold the QUIT after this many messages (after their 250)
+        self.stall_reply_after: int | None = None  # store the message after this many, then hold its 250
         self.slow_first_copy = 0.0  # store each message, but confirm its first copy this late
         self.stalled = threading.Event()
         self.release = threading.Event()
@@ -131,19 +134,20 @@ class MailServer:
         self.messages.append(message)
         if self.slow_first_copy and first_copy:
             await asyncio.sleep(self.slow_first_copy)
+        if self.stall_reply_after is not None and len(self.messages) > self.stall_reply_after:
+            self.stall_reply_after = None
+            await self._hold()  # stored: the sender is killed before it hears so, and before its row says sent
         return "250 Message accepted for delivery"
-
-    async def handle_QUIT(self, server, session, envelope):
-        if self.stall_quit_after is not None and len(self.messages) >= self.stall_quit_after:
-            self.stall_quit_after = None
-            await self._hold()
-        return "221 Bye"
 
     def reminders(self) -> list[email.message.Message]:
         return [m for m in self.messages if m["To"] != DESK]
 
     def copies(self) -> list[str]:
         return [m["Message-ID"] for m in self.reminders()]
+
+    def rows_received(self) -> collections.Counter:
+        """How many copies of each reminder row arrived, whichever emails listed it."""
+        return collections.Counter(int(pk) for m in self.reminders() for pk in m["X-Dealdesk-Reminders"].split())
 
 
 def free_port() -> int:
@@ -319,13 +323,13 @@ def wait_for(condition, *, timeout: float = 60, what: str) -> None:
         time.sleep(0.05)
 
 
-def deadlines(due_dates: list[datetime.date], *, titled: str = "Deliverable") -> None:
-    """One open occurrence per date, each owed by a company whose finance desk receives reminders."""
-    company, _ = Party.objects.get_or_create(legal_name="Reminded Co.")
-    Person.objects.get_or_create(party=company, name="Finance Desk", email="finance@reminded.example.com",
-                                 receives_reminders=True)
+def deadlines(due_dates: list[datetime.date], *, titled: str = "Deliverable", per_company: int = 2) -> None:
+    """One open occurrence per date, owed `per_company` at a time by companies whose finance desks receive reminders."""
     deal = Deal.objects.filter(title="Reminded deal").first() or DealFactory(title="Reminded deal")
     for n, due in enumerate(due_dates):
+        company, _ = Party.objects.get_or_create(legal_name=f"Reminded Co. {n // per_company}")
+        Person.objects.get_or_create(party=company, name="Finance Desk",
+                                     email=f"finance@reminded-{n // per_company}.example.com", receives_reminders=True)
         obligation = ObligationFactory(deal=deal, obligor=company, title=f"{titled} {n}", section=f"4({n})")
         DeadlineRuleFactory(obligation=obligation, kind=DeadlineRule.Kind.FIXED_DATE, frequency="", offset=0,
                             offset_unit=DeadlineRule.Unit.CALENDAR_DAYS, fixed_date=due, roll="none")
@@ -341,11 +345,11 @@ def sent() -> int:
 
 def figures(fault: str, server: MailServer, *, due: int) -> dict[str, int]:
     """What arrived, counted from the server's side against the outbox rows; printed and kept for the summary."""
-    rows = {reminder.message_id: reminder for reminder in Reminder.objects.all()}
-    copies = collections.Counter(message["Message-ID"] for message in server.reminders())
-    delivered = sum(1 for message_id in rows if copies[message_id])
-    resent = [message_id for message_id, reminder in rows.items() if reminder.unknown_outcomes >= 1]
-    second_copies = sum(1 for message_id in resent if copies[message_id] >= 2)
+    rows = list(Reminder.objects.all())
+    copies = server.rows_received()
+    delivered = sum(1 for reminder in rows if copies[reminder.pk])
+    resent = [reminder.pk for reminder in rows if reminder.unknown_outcomes >= 1]
+    second_copies = sum(1 for pk in resent if copies[pk] >= 2)
     counts = {
         "due": due,
         "delivered": delivered,
@@ -423,12 +427,14 @@ def test_a_mail_server_refusing_connections_then_answering_4xx_then_back_gets_ea
     assert all(attempts >= 5 for attempts in Reminder.objects.values_list("attempts", flat=True))
 
 
-def test_workers_killed_mid_batch_and_between_the_servers_250_and_the_commit_resend_with_the_same_message_id(
+def test_workers_killed_mid_batch_and_after_the_server_stored_the_email_resend_it_with_the_same_message_id(
         desk, mail_server):
     desk.settings.update(EMAIL_TIMEOUT="3", REMINDER_CLAIM_TIMEOUT_SECONDS="5")  # room to catch a stalled worker
+    desk.settings["REMINDER_BATCH_EMAILS"] = "1"  # each email recorded as soon as it is sent
     due_in_a_week(10)
-    mail_server.stall_rcpt_after = 3  # the 4th reminder: killed before the server has it
-    mail_server.stall_quit_after = 7  # the 7th: killed after the server's 250, before the row says sent
+    # Five emails of two reminders each.
+    mail_server.stall_rcpt_after = 1  # the 2nd email: its worker is killed before the server has it
+    mail_server.stall_reply_after = 2  # the 3rd: stored, its worker killed before the 250 and the row's "sent"
     mail_server.up()
     desk.sweep_every_second()
     desk.start_beat()
@@ -441,18 +447,46 @@ def test_workers_killed_mid_batch_and_between_the_servers_250_and_the_commit_res
         mail_server.release.set()
         time.sleep(0.2)
         mail_server.release.clear()
-    killed_after_250 = mail_server.messages[-1]["Message-ID"]
+    killed_after_store = mail_server.messages[-1]["Message-ID"]
     desk.start_worker()
-    wait_for(lambda: sent() == 10, what="10 sent, the two a dead worker held taken up after their claims ran out")
+    wait_for(lambda: sent() == 10, what="10 sent, the four dead workers held taken up after their claims ran out")
     time.sleep(1)
 
     assert figures("worker killed", mail_server, due=10) == {
-        "due": 10, "delivered": 10, "duplicates": 0, "lost": 0, "resent": 2, "second_copies": 1}
+        "due": 10, "delivered": 10, "duplicates": 0, "lost": 0, "resent": 4, "second_copies": 2}
     twice = [message_id for message_id, n in collections.Counter(mail_server.copies()).items() if n == 2]
-    assert twice == [killed_after_250]
+    assert twice == [killed_after_store]
     resent = Reminder.objects.filter(unknown_outcomes=1)
-    assert sorted(resent.values_list("status", "attempts")) == [(Reminder.Status.SENT, 2)] * 2
-    assert killed_after_250 in {reminder.message_id for reminder in resent}
+    assert sorted(resent.values_list("status", "attempts")) == [(Reminder.Status.SENT, 2)] * 4
+    assert killed_after_store in {reminder.message_id for reminder in resent}
+    # Each resend carried the same rows as the email it repeats.
+    assert {tuple(m["X-Dealdesk-Reminders"].split()) for m in mail_server.reminders()
+            if m["Message-ID"] == killed_after_store} == {tuple(str(r.pk) for r in resent.filter(
+                message_id=killed_after_store).order_by("scheduled_for", "id"))}
+
+
+def test_a_worker_killed_mid_batch_sends_the_emails_it_had_sent_once_more_with_their_message_ids(
+        desk, mail_server):
+    desk.settings.update(EMAIL_TIMEOUT="3", REMINDER_CLAIM_TIMEOUT_SECONDS="5", REMINDER_BATCH_EMAILS="20")
+    due_in_a_week(10)  # five emails of two, claimed as one batch
+    mail_server.stall_rcpt_after = 2  # two emails stored, their outcomes not yet written: then killed
+    mail_server.up()
+    desk.sweep_every_second()
+    desk.start_beat()
+    worker = desk.start_worker()
+    wait_for(mail_server.stalled.is_set, what="the worker to stall on its third email")
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+    mail_server.release.set()
+    stored_before_the_kill = [m["Message-ID"] for m in mail_server.messages]
+    desk.start_worker()
+    wait_for(lambda: sent() == 10, what="10 sent once the dead worker's claim ran out")
+    time.sleep(1)
+
+    assert figures("worker killed mid-batch", mail_server, due=10) == {
+        "due": 10, "delivered": 10, "duplicates": 0, "lost": 0, "resent": 10, "second_copies": 4}
+    twice = sorted(message_id for message_id, n in collections.Counter(mail_server.copies()).items() if n == 2)
+    assert twice == sorted(stored_before_the_kill)
 
 
 def test_a_broker_restart_while_retries_wait_leaves_the_worker_running_and_every_reminder_sent_once(

@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
 from obligations.models import DeadlineRule, Reminder
-from obligations.reminders import _claim_next, reminder_deliver, reminders_create_due, reminders_send_pending
+from obligations.reminders import _claim_batch, digest_deliver, reminders_create_due, reminders_send_pending
 from tests.factories import DeadlineRuleFactory, DealFactory, ObligationFactory, PartyFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def reminder() -> Reminder:
 
 def outcome(reminder: Reminder) -> tuple:
     reminder.refresh_from_db()
-    return (reminder.status, reminder.sent_at, reminder.claimed_at, reminder.attempts, reminder.recipients,
+    return (reminder.status, reminder.sent_at, reminder.claimed_at, reminder.attempts, reminder.recipient,
             reminder.last_error, reminder.next_attempt_at)
 
 
@@ -66,16 +66,16 @@ def sent_by_the_second_sender(at: datetime.datetime) -> tuple:
 def deliver(claim: Reminder, *, at: datetime.datetime, backend: str, settings) -> None:
     settings.EMAIL_BACKEND = backend
     with time_machine.travel(at, tick=False):
-        reminder_deliver(claim, today=TODAY)
+        digest_deliver([claim], today=TODAY)
 
 
 @pytest.fixture
 def claims(reminder) -> tuple[Reminder, Reminder]:
     """The first sender claims the reminder and stalls; past the timeout a second sender claims it."""
     with time_machine.travel(FIRST_CLAIM, tick=False):
-        slow = _claim_next()
+        ((slow,),) = _claim_batch()
     with time_machine.travel(TAKEN_OVER, tick=False):
-        second = _claim_next()
+        ((second,),) = _claim_batch()
     assert (slow.pk, slow.claimed_at, second.pk, second.claimed_at) == (reminder.pk, FIRST_CLAIM, reminder.pk,
                                                                           TAKEN_OVER)
     return slow, second

@@ -221,7 +221,7 @@ def test_a_second_unknown_outcome_leaves_it_uncertain_and_no_sweep_or_retry_send
     assert row(reminder) == (Reminder.Status.UNCERTAIN, 2, 2, None)
     assert reminder.last_error == (
         f"{SLOW} It was already sent once more after an unknown outcome, so it is not sent again: "
-        "ask the recipients whether it arrived."
+        "ask the recipient whether it arrived."
     )
     clock.shift(datetime.timedelta(days=2))
     assert reminders_send_pending(today=TODAY).sent == []
@@ -295,7 +295,7 @@ def test_a_resend_whose_worker_died_too_is_left_uncertain_and_not_sent_again(clo
     assert row(reminder) == (Reminder.Status.UNCERTAIN, 2, 2, None)
     assert reminder.last_error == (
         "The worker sending it stopped before recording the outcome. It was already sent once more after an "
-        "unknown outcome, so it is not sent again: ask the recipients whether it arrived."
+        "unknown outcome, so it is not sent again: ask the recipient whether it arrived."
     )
     assert mail.outbox == []
     assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "obligations.reminders"] == [

@@ -18,7 +18,7 @@ from django.utils import timezone
 from obligations import reminders
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
 from obligations.reminders import (
-    _claim_next,
+    _claim_batch,
     reminders_create_due,
     reminders_plan,
     reminders_retry,
@@ -214,7 +214,8 @@ def test_it_creates_the_rest_of_its_rows_when_another_sweep_inserted_one_of_them
         # Between this sweep's plan and its insert, a second sweep commits the week-before row of `first`.
         if not raced and sql.startswith("INSERT") and '"obligations_reminder"' in sql:
             raced.append(sql)
-            Reminder.objects.create(occurrence=first, due_date=DUE, days_from_due=-7, scheduled_for=TODAY)
+            Reminder.objects.create(occurrence=first, due_date=DUE, days_from_due=-7, scheduled_for=TODAY,
+                                    recipient=first.rule.obligation.obligor.people.get().email)
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(another_sweep_gets_there_first):
@@ -319,7 +320,7 @@ def test_it_claims_a_reminder_together_with_its_deal_and_obligor(django_assert_n
     due_on(obligation, DUE)
     reminders_create_due(today=TODAY)
 
-    claimed = _claim_next()
+    ((claimed,),) = _claim_batch()
 
     with django_assert_num_queries(0):
         assert (claimed.occurrence.rule.obligation.deal.title, claimed.occurrence.rule.obligation.obligor.legal_name) \

@@ -46,12 +46,20 @@ def clock():
 
 
 @pytest.fixture
-def obligation(django_user_model):
-    deal = DealFactory(title="CalbaTech 2005 notes", reminder_copies_to="counsel@law.example; alice@issuer.example")
+def obligation():
+    """Told to one person: Alice receives reminders, Bob does not."""
+    deal = DealFactory(title="CalbaTech 2005 notes")
     issuer = PartyFactory(legal_name="CalbaTech, Inc.")
     PersonFactory(party=issuer, name="Alice", email="alice@issuer.example", receives_reminders=True)
     PersonFactory(party=issuer, name="Bob", email="bob@issuer.example", receives_reminders=False)
-    obligation = ObligationFactory(deal=deal, obligor=issuer, title="Reserved share list", section="4(h)")
+    return ObligationFactory(deal=deal, obligor=issuer, title="Reserved share list", section="4(h)")
+
+
+@pytest.fixture
+def widely_told(obligation, django_user_model):
+    """Alice, the responsible staff (one without an address) and the deal's copies, Alice among them again."""
+    obligation.deal.reminder_copies_to = "counsel@law.example; alice@issuer.example"
+    obligation.deal.save()
     obligation.responsible_staff.add(
         django_user_model.objects.create_user("fran", "fran@desk.example"),
         django_user_model.objects.create_user("nomail", ""),
@@ -74,19 +82,25 @@ def reminder(obligation) -> Reminder:
     return Reminder.objects.get(occurrence=created.occurrence)
 
 
-def test_a_reminder_goes_to_the_obligors_people_and_the_responsible_staff_with_the_deals_copies(reminder, clock):
+def test_the_obligors_people_the_responsible_staff_and_the_deals_copies_each_get_their_own_email_once(
+        widely_told, clock):
+    occurrence_of(widely_told)
+    created = reminders_create_due(today=TODAY)
+
     result = reminders_send_pending(today=TODAY)
 
-    (message,) = mail.outbox
-    assert message.to == ["alice@issuer.example", "fran@desk.example"]
-    assert message.cc == ["counsel@law.example"]
-    assert message.message()["Message-ID"] == reminder.message_id
-    reminder.refresh_from_db()
-    assert result.sent == [reminder]
-    assert reminder.status == Reminder.Status.SENT
-    assert reminder.sent_at == NOW
-    assert reminder.attempts == 1
-    assert reminder.recipients == "alice@issuer.example, fran@desk.example, counsel@law.example"
+    assert [r.recipient for r in created] == ["alice@issuer.example", "fran@desk.example", "counsel@law.example"]
+    assert [(m.to, m.cc) for m in mail.outbox] == [
+        (["alice@issuer.example"], []), (["fran@desk.example"], []), (["counsel@law.example"], [])]
+    rows = list(Reminder.objects.order_by("id"))
+    assert [m.message()["Message-ID"] for m in mail.outbox] == [r.message_id for r in rows]
+    assert len({r.message_id for r in rows}) == 3
+    assert [(r.recipient, r.status, r.sent_at, r.attempts) for r in rows] == [
+        ("alice@issuer.example", Reminder.Status.SENT, NOW, 1),
+        ("fran@desk.example", Reminder.Status.SENT, NOW, 1),
+        ("counsel@law.example", Reminder.Status.SENT, NOW, 1),
+    ]
+    assert sorted(r.pk for r in result.sent) == [r.pk for r in rows]
 
 
 def test_sending_again_sends_nothing(reminder, clock):
@@ -177,9 +191,27 @@ def test_a_reminder_with_no_one_to_send_to_fails_and_says_why(clock):
     assert reminder.status == Reminder.Status.FAILED
     assert reminder.last_error == (
         "No one to send to: mark a person of Nobody Home, Inc. to receive reminders, "
-        "or name the obligation's responsible staff."
+        "or name the obligation's responsible staff, then retry it."
     )
     assert mail.outbox == []
+
+
+def test_retrying_a_reminder_that_had_no_one_to_send_to_sends_it_to_whoever_is_named_now(clock):
+    nobody_home = PartyFactory(legal_name="Nobody Home, Inc.")
+    occurrence = occurrence_of(ObligationFactory(obligor=nobody_home))
+    reminders_create_due(today=TODAY)
+    reminders_send_pending(today=TODAY)
+    PersonFactory(party=nobody_home, name="Nora", email="nora@nobody.example", receives_reminders=True)
+    PersonFactory(party=nobody_home, name="Ned", email="ned@nobody.example", receives_reminders=True)
+
+    assert reminders_retry(reminders=Reminder.objects.all()) == 2
+    reminders_send_pending(today=TODAY)
+
+    assert sorted(Reminder.objects.values_list("occurrence", "recipient", "status")) == [
+        (occurrence.pk, "ned@nobody.example", Reminder.Status.SENT),
+        (occurrence.pk, "nora@nobody.example", Reminder.Status.SENT),
+    ]
+    assert sorted(m.to[0] for m in mail.outbox) == ["ned@nobody.example", "nora@nobody.example"]
 
 
 def test_an_occurrence_marked_done_between_sweep_and_send_is_not_reminded(reminder, clock):
@@ -238,7 +270,7 @@ def test_send_reminders_prints_each_reminder_sent_and_the_count(obligation, cloc
 
     assert out.getvalue().splitlines() == [
         "sent: CalbaTech 2005 notes s.4(h) Reserved share list, due 2026-12-08 (7 days before)"
-        " -> alice@issuer.example, fran@desk.example, counsel@law.example",
+        " -> alice@issuer.example",
         "1 sent, 0 not sent, on 2026-12-01.",
     ]
     assert Reminder.objects.get().status == Reminder.Status.SENT

@@ -83,7 +83,7 @@ def desk():
     first = Occurrence.objects.get(rule__obligation=listing, due_date=datetime.date(2005, 6, 7))
     Reminder.objects.create(occurrence=first, due_date=first.due_date, days_from_due=-7,
                             scheduled_for=datetime.date(2005, 5, 31), status=Reminder.Status.SENT,
-                            sent_at=timezone.now(), attempts=1, recipients="finance@calbatech.example.com")
+                            sent_at=timezone.now(), attempts=1, recipient="finance@calbatech.example.com")
     Reminder.objects.create(occurrence=first, due_date=first.due_date, days_from_due=1,
                             scheduled_for=datetime.date(2005, 6, 8), status=Reminder.Status.FAILED, attempts=6,
                             last_error="=cmd|' /C calc'!A0")

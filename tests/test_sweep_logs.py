@@ -83,7 +83,7 @@ def test_a_sweep_logs_each_send_outcome_and_one_line_with_its_counts(caplog):
                     'error="SMTPServerDisconnected: Connection unexpectedly closed"'),
         ("ERROR", f"event=reminder_send outcome=failed reminder={reminder[nobody]} occurrence={nobody.pk} "
                   f'attempt=1 error="No one to send to: mark a person of {nobody.rule.obligation.obligor} to receive '
-                  "reminders, or name the obligation's responsible staff.\""),
+                  "reminders, or name the obligation's responsible staff, then retry it.\""),
     ])
     level, message = sweep
     # The duration is measured, not travelled: its value is any whole number of milliseconds.

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(result.created)} reminder(s) due on {day}; nothing sent (dry run).")
             return
         for reminder in result.sent:
-            self.stdout.write(f"sent: {self._describe(reminder)} -> {reminder.recipients}")
+            self.stdout.write(f"sent: {self._describe(reminder)} -> {reminder.recipient}")
         for reminder in result.failed:
             self.stdout.write(f"not sent: {self._describe(reminder)}: {reminder.last_error}")
         self.stdout.write(f"{len(result.sent)} sent, {len(result.failed)} not sent, on {day}.")
