@@ -15,6 +15,7 @@ urlpatterns = [
     # to show is "All records"; both come before admin.site.urls, which keeps every other admin page.
     path("admin/", admin.site.admin_view(dashboard.index)),
     path("admin/records/", admin.site.admin_view(dashboard.all_records), name="all-records"),
+    path("admin/deals/", include("dealdesk.deal_documents.urls")),
     path("admin/", admin.site.urls),
     path("reports/", include("dealdesk.report_urls")),
     path("calendar/", include("obligations.urls")),

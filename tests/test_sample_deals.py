@@ -748,7 +748,8 @@ def drop_the_company(document):
     (misspell_offset, (
         'obligation #4 "4(m) / Key man life insurance" > rule #1: unknown field "ofset"; '
         "the fields are: kind, offset, unit, direction, anchor, event, event_kind, frequency, only_periods, "
-        "starts_with, ends_with, ends_when_notes_repaid, roll, limbs."
+        "starts_with, ends_with, ends_when_notes_repaid, roll, holiday_calendar, fixed_date, window_start, "
+        "window_end, limbs."
     )),
     (name_a_party_not_in_the_document, (
         'obligation #3 "4(c) / Press release on the transaction": beneficiaries: '
