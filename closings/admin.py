@@ -13,7 +13,14 @@ from django.urls import path, reverse
 from closings.models import Closing, ClosingItem
 from closings.services import closing_complete, closing_reopen
 from deals import clock
-from deals.admin import ConstraintMessageFormSet, DealAdmin, DealInline, HistoryAdmin, limit_choices_to_deal
+from deals.admin import (
+    AutocompleteFilter,
+    ConstraintMessageFormSet,
+    DealAdmin,
+    DealInline,
+    HistoryAdmin,
+    limit_choices_to_deal,
+)
 from instruments.models import Draw, Tranche
 from parties.models import Party
 
@@ -77,7 +84,7 @@ class CompleteClosingForm(forms.Form):
 class ClosingAdmin(HistoryAdmin):
     list_display = ["name", "deal", "section", "scheduled_for", "closed_on", "status", "open_items"]
     list_display_links = ["name"]
-    list_filter = [("deal", admin.RelatedOnlyFieldListFilter), ClosingStatusFilter]
+    list_filter = [("deal", AutocompleteFilter), ClosingStatusFilter]
     search_fields = ["name", "section", "deal__title"]
     autocomplete_fields = ["deal", "tranche", "draw"]
     list_select_related = ["deal"]
@@ -174,7 +181,7 @@ class ClosingAdmin(HistoryAdmin):
 @admin.register(ClosingItem)
 class ClosingItemAdmin(HistoryAdmin):
     list_display = ["label", "closing", "deal", "kind", "satisfied_by", "status", "done_on"]
-    list_filter = ["status", "kind", ("closing__deal", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["status", "kind", ("closing__deal", AutocompleteFilter)]
     search_fields = ["section", "title", "text", "evidence", "closing__name", "closing__deal__title"]
     autocomplete_fields = ["closing", "satisfied_by"]
     list_select_related = ["closing__deal", "satisfied_by"]

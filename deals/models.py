@@ -76,6 +76,8 @@ class Deal(models.Model):
 
     class Meta:
         ordering = ["-dated_as_of", "title"]
+        # The deal list's order, read a page at a time.
+        indexes = [models.Index(fields=["-dated_as_of", "title"], name="deal_list_order")]
         permissions = [("view_reports", "Can view and export the reports")]
         constraints = [
             models.CheckConstraint(

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 
 from deals.admin import (
+    AutocompleteFilter,
     ConstraintMessageFormSet,
     DealAdmin,
     DealInline,
@@ -75,7 +76,7 @@ class ShareReservationInline(admin.TabularInline):
 @admin.register(ShareClass)
 class ShareClassAdmin(HistoryAdmin):
     list_display = ["__str__", "deal", "kind", "authorized", "issued_and_outstanding", "as_of", "section"]
-    list_filter = ["kind", "deal"]
+    list_filter = ["kind", ("deal", AutocompleteFilter)]
     search_fields = ["name", "issuer__legal_name", "deal__title"]
     autocomplete_fields = ["deal", "issuer"]
     list_select_related = ["deal", "issuer"]
@@ -94,7 +95,7 @@ class ShareReservationAdmin(HistoryAdmin):
 @admin.register(Tranche)
 class TrancheAdmin(HistoryAdmin):
     list_display = ["name", "deal", "amount", "warrant_shares", "event", "days_to_close", "section"]
-    list_filter = ["deal"]
+    list_filter = [("deal", AutocompleteFilter)]
     search_fields = ["name", "deal__title", "section"]
     autocomplete_fields = ["deal", "event"]
     list_select_related = ["deal", "event"]
@@ -104,7 +105,7 @@ class TrancheAdmin(HistoryAdmin):
 class ConvertibleNoteAdmin(HistoryAdmin):
     list_display = ["name", "deal", "issuer", "principal", "interest_rate", "secured", "issue_date", "maturity_date",
                     "conversion_price"]
-    list_filter = ["secured", "deal"]
+    list_filter = ["secured", ("deal", AutocompleteFilter)]
     search_fields = ["name", "deal__title", "issuer__legal_name", "holder__legal_name"]
     autocomplete_fields = ["deal", "issuer", "holder", "tranche"]
     list_select_related = ["deal", "issuer"]
@@ -118,7 +119,7 @@ class ConvertibleNoteAdmin(HistoryAdmin):
 @admin.register(Warrant)
 class WarrantAdmin(HistoryAdmin):
     list_display = ["name", "deal", "issuer", "holder", "shares", "exercise_price", "issue_date", "expiry_date"]
-    list_filter = ["deal"]
+    list_filter = [("deal", AutocompleteFilter)]
     search_fields = ["name", "deal__title", "issuer__legal_name", "holder__legal_name"]
     autocomplete_fields = ["deal", "issuer", "holder", "tranche"]
     list_select_related = ["deal", "issuer", "holder"]
@@ -127,7 +128,7 @@ class WarrantAdmin(HistoryAdmin):
 @admin.register(EquityLine)
 class EquityLineAdmin(HistoryAdmin):
     list_display = ["deal", "issuer", "investor", "placement_agent", "commitment", "placement_fee_rate", "section"]
-    list_filter = ["deal"]
+    list_filter = [("deal", AutocompleteFilter)]
     search_fields = ["deal__title", "issuer__legal_name", "investor__legal_name", "placement_agent__legal_name"]
     autocomplete_fields = ["deal", "issuer", "investor", "placement_agent"]
     list_select_related = ["deal", "issuer", "investor", "placement_agent"]
@@ -137,7 +138,7 @@ class EquityLineAdmin(HistoryAdmin):
 @admin.register(Draw)
 class DrawAdmin(HistoryAdmin):
     list_display = ["date", "equity_line", "amount", "placement_fee"]
-    list_filter = ["equity_line__deal"]
+    list_filter = [("equity_line__deal", AutocompleteFilter)]
     search_fields = ["equity_line__deal__title"]
     autocomplete_fields = ["equity_line"]
     list_select_related = ["equity_line__deal"]

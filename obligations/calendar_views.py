@@ -17,8 +17,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import ExtractYear, RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -27,14 +27,20 @@ from django.views.decorators.http import require_GET
 
 from closings.models import Closing
 from deals import clock
+from deals.admin import LookupSafeAutocompleteSelect
 from deals.models import Deal, DealEvent
-from obligations.models import Occurrence, standing_q
+from obligations.models import Obligation, Occurrence, standing_q
 from parties.models import DealParty, Party
 from reckoning.standing import Standing
 
 VIEW_OCCURRENCE = "obligations.view_occurrence"
 VIEW_DEAL = "dealdesk.view_deal"
+# Who may find any deal and party by name in the calendar's filters (the admin autocomplete asks the same).
+SEES_EVERY_NAME = (VIEW_OCCURRENCE, VIEW_DEAL, "parties.view_party")
 
+# A day shows at most this many deadlines; the rest are counted and linked (the week, the due date list).
+MONTH_PER_DAY = 10
+WEEK_PER_DAY = 25
 # Far enough either way for any agreement, near enough that a grid never leaves the calendar.
 MIN_YEAR, MAX_YEAR = 1900, 2999
 ONE_WEEK = datetime.timedelta(days=7)
@@ -77,6 +83,8 @@ class Day:
     in_period: bool
     is_today: bool
     entries: list[Entry] = field(default_factory=list)
+    total: int = 0  # deadlines due that day, shown or not
+    more_url: str = ""  # where the ones not shown are listed
 
     # A busy day in the month shows this many entries and folds the rest away, so a week stays on screen.
     SHOWN = 5
@@ -88,6 +96,10 @@ class Day:
     @property
     def more_entries(self) -> list[Entry]:
         return self.entries[self.SHOWN:]
+
+    @property
+    def not_shown(self) -> int:
+        return max(self.total - len(self.entries), 0)
 
 
 # The filters and the period, read from the query string --------------------------------------
@@ -122,6 +134,9 @@ class CalendarForm(forms.Form):
 
     def __init__(self, data, *, user: AbstractBaseUser):
         super().__init__(data)
+        if all(user.has_perm(perm) for perm in SEES_EVERY_NAME):
+            self._find_as_typed()
+            return
         visible = visible_occurrences(user=user)
         # Only what the user may see is offered: a deal none of whose deadlines they see is not named.
         deals = Deal.objects.filter(pk__in=visible.values("rule__obligation__deal")).order_by("title")
@@ -132,6 +147,24 @@ class CalendarForm(forms.Form):
         ).order_by("legal_name")
         self.fields["obligor"].queryset = Party.objects.filter(
             pk__in=visible.values("rule__obligation__obligor")).order_by("legal_name")
+
+    def _find_as_typed(self) -> None:
+        """For whoever sees every deadline: boxes that find a deal or party as the user types.
+
+        A desk of 10,000 deals would list them all, and reading which deals have deadlines
+        meant reading every due date. The boxes ask the admin's autocomplete, as its forms do.
+        """
+        # Still only names with deadlines are accepted; looked up for the one picked, not listed.
+        obligors = Obligation.objects.values("obligor")
+        deals = Deal.objects.filter(pk__in=Obligation.objects.values("deal"))
+        parties = Party.objects.filter(Q(pk__in=obligors) | Q(pk__in=DealParty.objects.values("party")))
+        for name, queryset, relation in [("deal", deals, "deal"), ("party", parties, "obligor"),
+                                         ("obligor", Party.objects.filter(pk__in=obligors), "obligor")]:
+            field = self.fields[name]
+            field.queryset = queryset
+            field.widget = LookupSafeAutocompleteSelect(Obligation._meta.get_field(relation), admin.site,
+                                              attrs={"aria-label": field.label or name})
+            field.widget.choices = field.choices
 
     def clean_date(self):
         day = self.cleaned_data["date"]
@@ -172,12 +205,22 @@ def filter_occurrences(occurrences: QuerySet[Occurrence], *, deal: Deal | None =
     return occurrences
 
 
+ENTRY_ORDER = ("due_date", "rule__obligation__deal__title", "rule__obligation__section", "rule__obligation__title",
+               "id")
+
+
 def calendar_entries(*, user: AbstractBaseUser, first: datetime.date, last: datetime.date, today: datetime.date,
-                     **filters) -> dict[datetime.date, list[Entry]]:
-    """The occurrences due from `first` to `last` that `user` may see, by day, in one query."""
+                     per_day: int | None = None, **filters) -> dict[datetime.date, list[Entry]]:
+    """The occurrences due from `first` to `last` that `user` may see, by day, in one query.
+
+    At most `per_day` of each day: on a desk of 10,000 deals a month end holds thousands.
+    """
     occurrences = filter_occurrences(visible_occurrences(user=user).due_between(first, last), **filters)
+    if per_day is not None:
+        place = Window(RowNumber(), partition_by=[F("due_date")], order_by=[F(name).asc() for name in ENTRY_ORDER])
+        occurrences = occurrences.annotate(place=place).filter(place__lte=per_day)
     occurrences = occurrences.select_related("rule__obligation__deal", "rule__obligation__obligor").order_by(
-        "due_date", "rule__obligation__deal__title", "rule__obligation__section", "rule__obligation__title", "id")
+        *ENTRY_ORDER)
     by_day: dict[datetime.date, list[Entry]] = {}
     for occurrence in occurrences:
         url = reverse("admin:obligations_occurrence_change", args=[occurrence.pk])
@@ -203,8 +246,19 @@ def _long(day: datetime.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _legend(entries: list[Entry]) -> list[dict]:
-    counts = Counter(entry.standing for entry in entries)
+def calendar_counts(*, user: AbstractBaseUser, first: datetime.date, last: datetime.date, today: datetime.date,
+                    **filters) -> tuple[Counter, Counter]:
+    """How many deadlines each day holds, and how many stand each way, counted in the database (one query)."""
+    occurrences = filter_occurrences(visible_occurrences(user=user).due_between(first, last), **filters)
+    per_day, per_standing = Counter(), Counter()
+    for row in occurrences.order_by().values("due_date", "status").annotate(n=Count("id")):
+        per_day[row["due_date"]] += row["n"]
+        per_standing[Occurrence(status=row["status"], due_date=row["due_date"]).standing(today)] += row["n"]
+    return per_day, per_standing
+
+
+def _legend(entries: list[Entry] | Counter) -> list[dict]:
+    counts = entries if isinstance(entries, Counter) else Counter(entry.standing for entry in entries)
     return [{"standing": standing, "css_class": standing_class(standing), "count": counts[standing]}
             for standing in Standing]
 
@@ -233,14 +287,16 @@ def month_view(request: HttpRequest) -> HttpResponse:
     last_of_month = datetime.date(year, month, calendar.monthrange(year, month)[1])
     first = first_of_month - datetime.timedelta(days=first_of_month.weekday())
     last = last_of_month + datetime.timedelta(days=6 - last_of_month.weekday())
-    by_day = calendar_entries(user=request.user, first=first, last=last, today=today, **filters)
+    by_day = calendar_entries(user=request.user, first=first, last=last, today=today, per_day=MONTH_PER_DAY,
+                              **filters)
+    per_day, per_standing = calendar_counts(user=request.user, first=first, last=last, today=today, **filters)
 
     weeks, day = [], first
     while day <= last:
-        weeks.append([Day(date=d, in_period=d.month == month, is_today=d == today, entries=by_day.get(d, []))
+        weeks.append([Day(date=d, in_period=d.month == month, is_today=d == today, entries=by_day.get(d, []),
+                          total=per_day[d], more_url=reverse("feeds:week") + _query(filters, date=d.isoformat()))
                       for d in (day + datetime.timedelta(days=i) for i in range(7))])
         day += ONE_WEEK
-    shown = [entry for entries in by_day.values() for entry in entries]
 
     previous, following = _month_after(year, month, -1), _month_after(year, month, 1)
     here = reverse("feeds:month")
@@ -251,8 +307,8 @@ def month_view(request: HttpRequest) -> HttpResponse:
         "view": "month",
         "weeks": weeks,
         "weekdays": list(calendar.day_abbr),
-        "legend": _legend(shown),
-        "count": len(shown),
+        "legend": _legend(per_standing),
+        "count": per_day.total(),
         "previous_url": previous and here + _query(filters, year=previous[0], month=previous[1]),
         "previous_label": previous and f"{datetime.date(*previous, 1):%B %Y}",
         "next_url": following and here + _query(filters, year=following[0], month=following[1]),
@@ -277,10 +333,14 @@ def week_view(request: HttpRequest) -> HttpResponse:
     day = given.get("date") or today
     monday = day - datetime.timedelta(days=day.weekday())
     sunday = monday + datetime.timedelta(days=6)
-    by_day = calendar_entries(user=request.user, first=monday, last=sunday, today=today, **filters)
-    days = [Day(date=d, in_period=True, is_today=d == today, entries=by_day.get(d, []))
+    by_day = calendar_entries(user=request.user, first=monday, last=sunday, today=today, per_day=WEEK_PER_DAY,
+                              **filters)
+    per_day, per_standing = calendar_counts(user=request.user, first=monday, last=sunday, today=today, **filters)
+    listed = reverse("admin:obligations_occurrence_changelist")
+    days = [Day(date=d, in_period=True, is_today=d == today, entries=by_day.get(d, []), total=per_day[d],
+                more_url=listed + "?" + urlencode({"due_date__gte": d.isoformat(), "due_date__lte": d.isoformat()})
+                if request.user.has_perm(VIEW_OCCURRENCE) else "")
             for d in (monday + datetime.timedelta(days=i) for i in range(7))]
-    entries = [entry for d in days for entry in d.entries]
 
     previous, following = monday - ONE_WEEK, monday + ONE_WEEK
     here = reverse("feeds:week")
@@ -290,8 +350,8 @@ def week_view(request: HttpRequest) -> HttpResponse:
                         period_label=f"{_long(monday)} to {_long(sunday)}"),
         "view": "week",
         "days": days,
-        "legend": _legend(entries),
-        "count": len(entries),
+        "legend": _legend(per_standing),
+        "count": per_day.total(),
         "previous_url": previous.year >= MIN_YEAR and here + _query(filters, date=previous.isoformat()),
         "previous_label": f"Week of {_long(previous)}",
         "next_url": following.year <= MAX_YEAR and here + _query(filters, date=following.isoformat()),

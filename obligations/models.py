@@ -459,6 +459,13 @@ class Occurrence(models.Model):
 
     class Meta:
         ordering = ["due_date", "id"]
+        indexes = [
+            # A rule's (so an obligation's, a deal's) next open due date and its overdue count: the columns
+            # of the obligation and deal lists (obligations.admin.with_next_due).
+            models.Index(fields=["rule", "status", "due_date"], name="occurrence_rule_status_due"),
+            # Open due dates by date, across the desk: overdue and due soon (standing_q), the front page.
+            models.Index(fields=["status", "due_date"], name="occurrence_status_due"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["rule", "key"], name="occurrence_unique_period"),
             models.CheckConstraint(
@@ -569,6 +576,8 @@ class Reminder(models.Model):
                          condition=models.Q(status__in=["pending", "sending", "uncertain"])),
             models.Index(fields=["recipient", "scheduled_for"], name="reminder_queue_by_recipient",
                          condition=models.Q(status="pending")),
+            # The admin's list of reminders, newest first, reads one page of it.
+            models.Index(fields=["-scheduled_for", "id"], name="reminder_list_order"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["occurrence", "due_date", "days_from_due", "recipient"],

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, Max, Min, PositiveSmallIntegerField, Q, Value, When
+from django.db.models import Case, F, Min, OuterRef, PositiveSmallIntegerField, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ from deals import clock
 from obligations import emails
 from deals.models import Deal, parse_email_list
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
+from parties.models import Person
 from reckoning.reminder_policy import ReminderPolicy, parse_days_before
 from reckoning.standing import Standing
 
@@ -59,9 +60,12 @@ class RunResult:
 
 def policy_for(obligation: Obligation) -> ReminderPolicy:
     """The obligation's own days, else its deal's, else the desk's default."""
-    own = obligation.reminder_days_before or obligation.deal.reminder_days_before
+    return _policy(obligation.reminder_days_before or obligation.deal.reminder_days_before)
+
+
+def _policy(days_before: str) -> ReminderPolicy:
     try:
-        days = parse_days_before(own) if own else settings.REMINDER_DAYS_BEFORE
+        days = parse_days_before(days_before) if days_before else settings.REMINDER_DAYS_BEFORE
     except ValueError:
         days = settings.REMINDER_DAYS_BEFORE
     return ReminderPolicy(
@@ -88,47 +92,72 @@ def _longest_lead() -> int:
 def reminder_recipients(obligation: Obligation) -> list[str]:
     """Who is told of an obligation's due dates, each address once: the obligor's people marked
     to receive reminders, the obligation's responsible staff, then the deal's reminder copies."""
-    addresses = [p.email for p in obligation.obligor.people.all() if p.receives_reminders and p.email]
-    addresses += [user.email for user in obligation.responsible_staff.all() if user.email]
-    addresses += parse_email_list(obligation.deal.reminder_copies_to)
-    return list(dict.fromkeys(addresses))
+    return _recipients_of({obligation.pk})[obligation.pk]
+
+
+def _recipients_of(obligation_ids: set[int]) -> dict[int, list[str]]:
+    """`reminder_recipients` of many obligations at once, in three queries."""
+    rows = list(Obligation.objects.filter(pk__in=obligation_ids)
+                .values_list("pk", "obligor_id", "deal__reminder_copies_to"))
+    people: dict[int, list[str]] = {}
+    for party, address in (Person.objects.filter(party__in={obligor for _, obligor, _ in rows},
+                                                 receives_reminders=True).exclude(email="")
+                           .order_by("party", "name").values_list("party", "email")):
+        people.setdefault(party, []).append(address)
+    staff: dict[int, list[str]] = {}
+    for obligation, address in (Obligation.responsible_staff.through.objects
+                                .filter(obligation__in=obligation_ids).exclude(user__email="")
+                                .order_by("user__pk").values_list("obligation", "user__email")):
+        staff.setdefault(obligation, []).append(address)
+    return {pk: list(dict.fromkeys([*people.get(obligor, []), *staff.get(pk, []), *parse_email_list(copies)]))
+            for pk, obligor, copies in rows}
 
 
 def reminders_plan(*, today: datetime.date) -> list[Reminder]:
     """The latest reminder now due for each open occurrence that has not had it, one per recipient (unsaved).
 
     An occurrence whose obligation names nobody still gets a row, with no recipient: it fails with
-    a message saying whom to name, instead of passing in silence.
+    a message saying whom to name, instead of passing in silence. Rows are read as plain values
+    and each due date's latest reminder through the reminders' unique index, so the sweep costs
+    the same few queries whatever the size of the desk and of its reminder history.
     """
     horizon = today + datetime.timedelta(days=_longest_lead())
-    occurrences = (
-        Occurrence.objects.open()
-        .filter(due_date__lte=horizon)
-        .annotate(latest_reminder=Max("reminders__days_from_due", filter=Q(reminders__due_date=F("due_date"))))
-        .select_related("rule__obligation__deal", "rule__obligation__obligor")
-        .prefetch_related("rule__obligation__obligor__people", "rule__obligation__responsible_staff")
+    latest = (Reminder.objects.filter(occurrence=OuterRef("pk"), due_date=OuterRef("due_date"))
+              .order_by("-days_from_due").values("days_from_due")[:1])
+    candidates = (
+        Occurrence.objects.open().filter(due_date__lte=horizon)
+        .annotate(latest_reminder=Subquery(latest))
+        .values_list("pk", "due_date", "rule__kind", "rule__obligation", "rule__obligation__reminder_days_before",
+                     "rule__obligation__deal__reminder_days_before", "latest_reminder")
     )
-    planned = []
-    recipients: dict[int, list[str]] = {}
-    for occurrence in occurrences.iterator(chunk_size=500):
-        obligation = occurrence.rule.obligation
-        policy = policy_for(obligation)
-        days_from_due = policy.latest_due(due_date=occurrence.due_date, today=today)
-        if days_from_due is None:
-            continue
-        if days_from_due > 0 and occurrence.rule.kind == DeadlineRule.Kind.PERIOD:
-            continue  # the end of a lock-up is announced ahead, never chased as overdue
-        if occurrence.latest_reminder is not None and occurrence.latest_reminder >= days_from_due:
-            continue
-        if obligation.pk not in recipients:
-            recipients[obligation.pk] = reminder_recipients(obligation)
-        scheduled_for = policy.scheduled_for(due_date=occurrence.due_date, days_from_due=days_from_due)
-        planned += [
-            Reminder(occurrence=occurrence, due_date=occurrence.due_date, days_from_due=days_from_due,
-                     scheduled_for=scheduled_for, recipient=recipient)
-            for recipient in recipients[obligation.pk] or [""]
-        ]
-    return planned
+    policies: dict[str, ReminderPolicy] = {}
+    due = []
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One large query run once: compiling it (PostgreSQL's JIT) costs more than it saves.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        for pk, due_date, kind, obligation, own_days, deal_days, latest_reminder in candidates.iterator(2000):
+            days_text = own_days or deal_days
+            if days_text not in policies:
+                policies[days_text] = _policy(days_text)
+            policy = policies[days_text]
+            days_from_due = policy.latest_due(due_date=due_date, today=today)
+            if days_from_due is None:
+                continue
+            if days_from_due > 0 and kind == DeadlineRule.Kind.PERIOD:
+                continue  # the end of a lock-up is announced ahead, never chased as overdue
+            if latest_reminder is not None and latest_reminder >= days_from_due:
+                continue
+            due.append((pk, due_date, obligation, days_from_due,
+                        policy.scheduled_for(due_date=due_date, days_from_due=days_from_due)))
+    recipients = _recipients_of({obligation for _, _, obligation, _, _ in due})
+    return [
+        Reminder(occurrence_id=pk, due_date=due_date, days_from_due=days_from_due, scheduled_for=scheduled_for,
+                 recipient=recipient)
+        for pk, due_date, obligation, days_from_due, scheduled_for in due
+        for recipient in recipients[obligation] or [""]
+    ]
 
 
 def reminders_create_due(*, today: datetime.date) -> list[Reminder]:

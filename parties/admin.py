@@ -3,7 +3,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from deals.admin import COMPACT_TEXT, ConstraintMessageFormSet, DealAdmin, DealInline, DealStackedInline, HistoryAdmin
+from deals.admin import (
+    COMPACT_TEXT,
+    AutocompleteFilter,
+    ConstraintMessageFormSet,
+    DealAdmin,
+    DealInline,
+    DealStackedInline,
+    HistoryAdmin,
+)
 from parties.models import Address, DealParty, NoticeMethod, Party, Person
 
 
@@ -65,7 +73,7 @@ class AddressAdmin(HistoryAdmin):
 @admin.register(DealParty)
 class DealPartyAdmin(HistoryAdmin):
     list_display = ["party", "role", "deal", "signatory", "notice_address"]
-    list_filter = ["role", "deal"]
+    list_filter = ["role", ("deal", AutocompleteFilter)]
     search_fields = ["party__legal_name", "party__short_name", "deal__title"]
     autocomplete_fields = ["deal", "party", "signatory", "notice_address", "copy_to"]
     list_select_related = ["party", "deal", "signatory", "notice_address__party"]
@@ -74,7 +82,7 @@ class DealPartyAdmin(HistoryAdmin):
 @admin.register(NoticeMethod)
 class NoticeMethodAdmin(HistoryAdmin):
     list_display = ["deal", "method", "effective_when", "days_after_sending", "section"]
-    list_filter = ["method", "effective_when", "deal"]
+    list_filter = ["method", "effective_when", ("deal", AutocompleteFilter)]
     search_fields = ["deal__title", "section"]
     autocomplete_fields = ["deal"]
     list_select_related = ["deal"]

@@ -1,5 +1,6 @@
 """The deadline calendar inside the desk (month, week) and each deal's timeline."""
 import datetime
+import re
 import zoneinfo
 from html.parser import HTMLParser
 
@@ -12,7 +13,7 @@ from django.urls import reverse
 from closings.models import Closing
 from dealdesk.roles import AUDITORS
 from obligations.feeds import feed_occurrences
-from obligations.models import DeadlineRule, Occurrence
+from obligations.models import DeadlineRule, Obligation, Occurrence
 from obligations.services import occurrences_mark_done, occurrences_waive
 from parties.models import DealParty
 from tests.factories import (
@@ -281,6 +282,33 @@ def test_a_busy_day_folds_away_all_but_five_entries(auditor_client, paa, calbay)
     assert '<details class="calendar-more"><summary>2 more</summary>' in response.content.decode()
 
 
+def test_a_day_busier_than_the_month_shows_counts_the_rest_and_leads_to_its_week(auditor_client, paa, calbay):
+    for n in range(12):
+        fixed(paa, calbay, f"9({n})", f"Deliverable {n}", datetime.date(2005, 6, 20))
+
+    response = auditor_client.get(MONTH, {"year": 2005, "month": 6})
+
+    # Ten on the page (five, and five folded away), the other two counted: a month end on a desk of
+    # 10,000 deals holds thousands.
+    assert len(page(response).days["2005-06-20"]["entries"]) == 10
+    assert '<a class="calendar-more-link" href="/calendar/week/?date=2005-06-20">2 more in the week</a>' in \
+        response.content.decode()
+    assert response.context["count"] == 12
+
+
+def test_a_day_busier_than_the_week_shows_leads_to_the_due_date_list(auditor_client, paa, calbay):
+    for n in range(27):
+        fixed(paa, calbay, f"9({n})", f"Deliverable {n}", datetime.date(2005, 6, 20))
+
+    response = auditor_client.get(WEEK, {"date": "2005-06-20"})
+
+    html = response.content.decode()
+    assert html.count('class="calendar-computation"') == 25
+    assert ('<a href="/admin/obligations/occurrence/?due_date__gte=2005-06-20&amp;due_date__lte=2005-06-20">'
+            "2 more due this day, in the due date list</a>") in html
+    assert response.context["count"] == 27
+
+
 def test_a_title_too_long_for_a_cell_is_cut_short_and_given_whole_in_its_tooltip(auditor_client, paa, calbay):
     title = "Notes and Warrants delivered against the Purchase Price at the Closing"
     fixed(paa, calbay, "1(b)", title, datetime.date(2005, 6, 20))
@@ -368,13 +396,33 @@ def test_a_party_in_a_deal_is_not_counted_twice_for_its_several_roles(auditor_cl
     assert [len(entries) for entries in calendar.entries().values()] == [1, 1]
 
 
-def test_the_filters_offer_the_deals_and_parties_there_are(auditor_client, desk, spa, paa):
-    calendar = page(auditor_client.get(MONTH, {"year": 2005, "month": 6}))
+def test_the_filters_offer_the_deals_and_parties_there_are(client, django_user_model, desk, spa, paa):
+    # Someone who sees only some deadlines is offered the names among them, listed.
+    staff = django_user_model.objects.create_user("dora", is_staff=True)
+    for obligation in Obligation.objects.all():
+        obligation.responsible_staff.add(staff)
+    client.force_login(staff)
+
+    calendar = page(client.get(MONTH, {"year": 2005, "month": 6}))
 
     assert calendar.options["deal"] == ["All deals", "Cal-Bay equity line", "CalbaTech 10% secured convertible notes"]
     assert calendar.options["party"] == ["All parties", "AJW Partners, LLC", "Cal-Bay International, Inc.",
                                          "CalbaTech, Inc."]
     assert calendar.options["obligor"] == ["All obligors", "Cal-Bay International, Inc.", "CalbaTech, Inc."]
+
+
+def test_whoever_sees_every_deadline_finds_deals_and_parties_by_typing_not_in_a_list(auditor_client, desk, spa):
+    response = auditor_client.get(MONTH, {"year": 2005, "month": 6, "deal": spa.pk})
+    html = response.content.decode()
+
+    # A desk of 10,000 deals lists none of them: each box asks the admin's autocomplete, and names the one picked.
+    assert page(response).options == {"deal": ["", spa.title], "party": [""], "obligor": [""]}
+    for name, field in [("deal", "deal"), ("party", "obligor"), ("obligor", "obligor")]:
+        box = re.search(rf'<select name="{name}"[^>]*>', html).group(0)
+        assert 'data-ajax--url="/admin/autocomplete/"' in box and f'data-field-name="{field}"' in box
+    found = auditor_client.get("/admin/autocomplete/", {"app_label": "obligations", "model_name": "obligation",
+                                                        "field_name": "deal", "term": "Cal-Bay"})
+    assert [result["text"] for result in found.json()["results"]] == ["Cal-Bay equity line"]
 
 
 # Navigation --------------------------------------------------------------------------------------
@@ -528,12 +576,13 @@ def test_a_month_costs_the_same_few_queries_however_many_deadlines_it_holds(
         fixed(paa, calbay, f"11({n})", f"Monthly deliverable {n}", datetime.date(2005, 6, 1 + n % 30))
 
     # The request's savepoint and its release, the session, the user, the user's and the groups'
-    # permissions; the occurrences with their deals and obligors; the deals, parties and obligors offered.
-    with django_assert_max_num_queries(10):
+    # permissions; the occurrences with their deals and obligors (at most ten a day); their counts by day
+    # and standing. The deals and parties are found by typing, not listed.
+    with django_assert_max_num_queries(8):
         response = auditor_client.get(url)
 
     assert response.context["count"] == 45
-    assert len(few) == 10
+    assert len(few) == 8
 
 
 def test_a_week_reads_its_deadlines_in_one_query(auditor_client, desk, paa, calbay):

@@ -126,7 +126,7 @@ def world(superuser, django_user_model):
     occurrence = Occurrence.objects.order_by("due_date").first()
     Reminder.objects.create(occurrence=occurrence, due_date=occurrence.due_date, days_from_due=-7,
                             scheduled_for=occurrence.due_date - datetime.timedelta(days=7),
-                            recipients="finance@example.com")
+                            recipient="finance@example.com")
     CalendarFeed.objects.create(user=superuser)
     schedule_install(sweep_every_minutes=15)
     SolarSchedule.objects.create(event="sunrise", latitude=Decimal("40.71"), longitude=Decimal("-74.01"))

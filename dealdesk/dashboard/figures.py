@@ -26,7 +26,7 @@ from dealdesk.dashboard import charts
 from deals.models import VIEW_REPORTS, Deal
 from deals.reporting import get_report
 from instruments.models import ReserveCovenant
-from instruments.services import reserve_test
+from instruments.services import reserve_test_from
 from obligations.models import Occurrence, Reminder, standing_q
 from obligations.reports import outcome
 from reckoning.standing import Standing
@@ -36,6 +36,7 @@ SOON_WINDOWS = (7, 30)  # the "due within N days" counts
 NEXT_DEADLINES = 10
 WEEKS = 12
 QUARTERS = 8
+SHORTFALLS_SHOWN = 10
 
 VIEW_OCCURRENCE = "obligations.view_occurrence"
 VIEW_REMINDER = "obligations.view_reminder"
@@ -59,6 +60,14 @@ def with_query(url: str, **params) -> str:
 def ahead_q(today: datetime.date) -> Q:
     """Open due dates due today or later: the open standings that come after "overdue"."""
     return standing_q(Standing.DUE_SOON, today=today) | standing_q(Standing.OPEN, today=today)
+
+
+def open_from(today: datetime.date):
+    """The open due dates from today on, as one range of the index occurrence_status_due.
+
+    The same rows as ahead_q (which decides them); said as one range, PostgreSQL reads only them.
+    """
+    return Occurrence.objects.filter(status=Occurrence.Status.OPEN, due_date__gte=today).filter(ahead_q(today))
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,7 @@ class Dashboard:
     compliance: charts.StackedColumns | None = None
     quarters: list[QuarterRow] = field(default_factory=list)
     damages: charts.HorizontalBars | None = None
+    damages_pending: bool = False  # asked for after the page is shown
     shortfalls: list[Shortfall] | None = None
 
     @property
@@ -147,7 +157,10 @@ class Dashboard:
 def deadline_tiles(*, today: datetime.date) -> list[Tile]:
     """Overdue, and due within 7 and 30 days (today included), in one query."""
     ahead = ahead_q(today)
-    counts = Occurrence.objects.aggregate(
+    # Every row counted is open and due within the last window: read only those (index occurrence_status_due).
+    counted = Occurrence.objects.filter(status=Occurrence.Status.OPEN,
+                                        due_date__lte=today + max(SOON_WINDOWS) * ONE_DAY)
+    counts = counted.aggregate(
         overdue=Count("id", filter=standing_q(Standing.OVERDUE, today=today)),
         **{f"within_{days}": Count("id", filter=ahead & Q(due_date__lte=today + days * ONE_DAY))
            for days in SOON_WINDOWS},
@@ -169,8 +182,8 @@ def deadline_tiles(*, today: datetime.date) -> list[Tile]:
 def reminder_tiles() -> list[Tile]:
     """Reminders a person must look at: failed (gave up), and uncertain (may have arrived, never resent)."""
     failed, uncertain = Reminder.Status.FAILED, Reminder.Status.UNCERTAIN
-    counts = Reminder.objects.aggregate(failed=Count("id", filter=Q(status=failed)),
-                                        uncertain=Count("id", filter=Q(status=uncertain)))
+    counts = Reminder.objects.filter(status__in=[failed, uncertain]).aggregate(
+        failed=Count("id", filter=Q(status=failed)), uncertain=Count("id", filter=Q(status=uncertain)))
     changelist = reverse("admin:obligations_reminder_changelist")
     return [
         Tile("reminders_failed", "Reminders failed", f"{counts['failed']:,}", "gave up sending: retry them",
@@ -193,8 +206,14 @@ def closing_items_tile() -> Tile:
 def reserve_shortfalls(*, can_view_deals: bool) -> list[Shortfall]:
     """Each deal whose reserve covenant is not met, with the deal page's own summary ("... SHORT by N.")."""
     shortfalls = []
-    for covenant in ReserveCovenant.objects.select_related("deal").order_by("deal__title"):
-        test = reserve_test(deal=covenant.deal)
+    # Every deal's rows in four queries, whatever the number of deals; the test itself is the deal page's.
+    covenants = (ReserveCovenant.objects.select_related("deal", "share_class")
+                 .prefetch_related("deal__convertible_notes", "deal__warrants", "share_class__reservations")
+                 .order_by("deal__title"))
+    for covenant in covenants:
+        test = reserve_test_from(covenant=covenant, notes=covenant.deal.convertible_notes.all(),
+                                 warrants=covenant.deal.warrants.all(),
+                                 reservations=covenant.share_class.reservations.all())
         if test is not None and test.shortfall:  # None: cannot be computed yet; 0: met
             url = reverse("admin:dealdesk_deal_change", args=[covenant.deal_id]) if can_view_deals else None
             shortfalls.append(Shortfall(covenant.deal.title, url, test.summary()))
@@ -215,7 +234,7 @@ def damages_by_deal() -> list[tuple[str, Decimal]]:
 
 def next_deadlines(*, today: datetime.date, can_view_deals: bool, limit: int = NEXT_DEADLINES) -> list[Deadline]:
     """The open due dates from today on, soonest first, across every deal."""
-    occurrences = (Occurrence.objects.filter(ahead_q(today)).with_context()
+    occurrences = (open_from(today).with_context()
                    .order_by("due_date", "rule__obligation__deal__title", "rule__obligation__section",
                              "rule__obligation__title", "id")[:limit])
     return [
@@ -243,7 +262,7 @@ def weekly_chart(*, today: datetime.date, weeks: int = WEEKS) -> charts.StackedC
     """
     last = today + (7 * weeks - 1) * ONE_DAY
     counts = {standing.value: [0] * weeks for standing in WEEK_SERIES}
-    due = (Occurrence.objects.filter(ahead_q(today), due_date__lte=last).order_by()
+    due = (open_from(today).filter(due_date__lte=last).order_by()
            .values("due_date").annotate(n=Count("id")))
     for row in due:
         standing = Occurrence(status=Occurrence.Status.OPEN, due_date=row["due_date"]).standing(today)
@@ -324,8 +343,30 @@ def damages_chart(*, today: datetime.date, damages: list[tuple[str, Decimal]]) -
 # The page -------------------------------------------------------------------------
 
 
-def dashboard_for(*, user, today: datetime.date) -> Dashboard:
-    """Everything the front page shows `user` on `today`, as far as the user's permissions reach."""
+def damages_tile(*, today: datetime.date, damages: list[tuple[str, Decimal]]) -> Tile:
+    total = sum((amount for _, amount in damages), Decimal("0.00"))
+    deals = "1 deal" if len(damages) == 1 else f"{len(damages):,} deals"
+    return Tile("damages", "Damages accrued", f"${total:,.2f}", f"as of {short_day(today)}, {deals}",
+                reverse("reports:page", args=["fee-totals"]), alert=total > 0)
+
+
+def pending_damages_tile() -> Tile:
+    """The damages tile while they are worked out (the page asks for them after it is shown)."""
+    return Tile("damages", "Damages accrued", "…", "being worked out", reverse("reports:page", args=["fee-totals"]))
+
+
+def damages_for(*, today: datetime.date) -> tuple[Tile, charts.HorizontalBars]:
+    """The damages tile and chart: the fee-totals report's rows, which take seconds on a large desk."""
+    damages = damages_by_deal()
+    return damages_tile(today=today, damages=damages), damages_chart(today=today, damages=damages)
+
+
+def dashboard_for(*, user, today: datetime.date, with_damages: bool = True) -> Dashboard:
+    """Everything the front page shows `user` on `today`, as far as the user's permissions reach.
+
+    `with_damages=False` leaves the damages out, with their tile pending: the front page shows the
+    rest at once and asks for them on their own (dealdesk.dashboard.views.index).
+    """
     can_view_reports = user.has_perm(VIEW_REPORTS)
     can_view_deals = user.has_perm(VIEW_DEAL)
     dashboard = Dashboard(today=today, due_soon_days=settings.DUE_SOON_DAYS, can_view_reports=can_view_reports)
@@ -337,20 +378,20 @@ def dashboard_for(*, user, today: datetime.date) -> Dashboard:
     if user.has_perm(VIEW_REMINDER):
         dashboard.tiles += reminder_tiles()
     if user.has_perm(VIEW_RESERVE_COVENANT):
-        dashboard.shortfalls = reserve_shortfalls(can_view_deals=can_view_deals)
+        shortfalls = reserve_shortfalls(can_view_deals=can_view_deals)
+        # The first few on the page; the tile counts them all and leads to the report that lists them.
+        dashboard.shortfalls = shortfalls[:SHORTFALLS_SHOWN]
         dashboard.tiles.append(Tile(
-            "reserve_shortfalls", "Reserve shortfalls", f"{len(dashboard.shortfalls):,}",
+            "reserve_shortfalls", "Reserve shortfalls", f"{len(shortfalls):,}",
             "deals with fewer shares reserved than their covenant requires",
             reverse("reports:page", args=["instruments"]) if can_view_reports else None,
-            alert=bool(dashboard.shortfalls)))
-    if can_view_reports:
-        damages = damages_by_deal()
-        total = sum((amount for _, amount in damages), Decimal("0.00"))
-        deals = "1 deal" if len(damages) == 1 else f"{len(damages):,} deals"
-        dashboard.tiles.append(Tile("damages", "Damages accrued", f"${total:,.2f}",
-                                    f"as of {short_day(today)}, {deals}",
-                                    reverse("reports:page", args=["fee-totals"]), alert=total > 0))
-        dashboard.damages = damages_chart(today=today, damages=damages)
+            alert=bool(shortfalls)))
+    if can_view_reports and with_damages:
+        tile, dashboard.damages = damages_for(today=today)
+        dashboard.tiles.append(tile)
+    elif can_view_reports:
+        dashboard.tiles.append(pending_damages_tile())
+        dashboard.damages_pending = True
     if user.has_perm(VIEW_CLOSING_ITEM):
         dashboard.tiles.append(closing_items_tile())
     return dashboard

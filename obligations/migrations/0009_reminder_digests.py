@@ -44,7 +44,7 @@ def one_row_per_recipient(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("obligations", "0007_reminder_delivery"),
+        ("obligations", "0008_scale_indexes"),
         ("parties", "0002_historicaladdress_historicaldealparty_and_more"),
         ("dealdesk", "0002_deal_reminder_copies_to_deal_reminder_days_before"),
     ]
