@@ -1,88 +1,202 @@
-"""How much memory a CSV export takes as the number of rows grows.
+"""Each report's CSV export beside PostgreSQL's own COPY of the same rows, on the full-size desk.
 
-Run: .venv/bin/python bench/bench_export.py [--database-url postgres://...]
+Run (the desk built by `manage.py generate_load --deals 10000 --seed 1`):
 
-Builds a throwaway database (SQLite in a temporary folder unless a URL is
-given), fills it with 1k, 10k and 50k occurrences, and streams the deadlines
-report through the same generator the Download CSV button and
-`export_report` use, with tracemalloc measuring the peak. For contrast it also
-measures holding all the rows in a list, which is what streaming avoids.
+    .venv/bin/python bench/bench_export.py --database-url postgres://postgres@127.0.0.1:5432/dealdesk_bench
+
+For each report, in a process of its own (so each peak is its own):
+- the export: `export_report <name>` to /dev/null, exactly what an auditor runs (on PostgreSQL the
+  deadlines and compliance reports are written by COPY, the others by Python);
+- the floor: `COPY (SELECT <the plain columns of the same rows, joined, filtered and sorted
+  the same way>) TO STDOUT WITH CSV`, read through psycopg as the export reads it: what the
+  database costs before any formatting;
+- peak memory: the process's maximum resident set (ru_maxrss, Django and all) and, in a second
+  pass of the export, the peak Python allocated (tracemalloc; skipped with --no-trace).
+Nothing is written to the desk.
 """
 from __future__ import annotations
 
 import argparse
-import datetime
+import io
+import json
 import os
+import resource
+import subprocess
 import sys
-import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SIZES = (1_000, 10_000, 50_000)
+import common  # noqa: E402
+
+OBLIGATION = ("rule__obligation__deal__title", "rule__obligation__section", "rule__obligation__title",
+              "rule__obligation__obligor__legal_name")
 
 
-def setup(database_url: str | None) -> None:
-    folder = tempfile.mkdtemp(prefix="dealdesk-bench-")
-    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{folder}/bench.sqlite3"
-    os.environ.setdefault("CELERY_BROKER_DIR", f"{folder}/broker")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealdesk.settings")
-    import django
+def floor_queryset(name: str):
+    """The plain rows each report's CSV is made of: its tables joined, filtered and sorted as the report does."""
+    from closings.models import ClosingItem
+    from deals.reporting import get_report
+    from instruments.models import Draw
+    from obligations.models import Obligation, Occurrence, Reminder
+    from parties.models import DealParty
 
-    django.setup()
+    report = get_report(name)
+    filterset = report.filterset({})
+    assert filterset.is_valid()
+    if name == "deadlines":
+        return report.ordered(filterset, ()).values_list(
+            *OBLIGATION, "due_date", "status", "done_on", "period_end", "computation")
+    if name == "compliance":
+        return report.ordered(filterset, ()).values_list(*OBLIGATION, "due_date", "status", "done_on", "evidence")
+    if name == "attestations":
+        return report.ordered(filterset, ()).values_list(
+            *OBLIGATION, "period_start", "period_end", "due_date", "status", "done_by__username", "done_on", "evidence")
+    if name == "reminders":
+        return report.ordered(filterset, ()).values_list(
+            "occurrence__rule__obligation__deal__title", "occurrence__rule__obligation__section",
+            "occurrence__rule__obligation__title", "due_date", "days_from_due", "recipient", "scheduled_for",
+            "sent_at", "status", "attempts", "last_error")
+    if name == "instruments":
+        parts = report._parts(filterset)
+        return parts[0].union(*parts[1:], all=True).order_by(*report._ordering(()))
+    if name == "parties":
+        return report.ordered(filterset, ()).values_list(
+            "deal__title", "role", "party__legal_name", "signatory__name", "notice_address__street_line_1",
+            "notice_address__city", "notice_address__phone", "notice_address__fax", "notice_address__email")
+    if name == "closings":
+        return ClosingItem.objects.order_by("closing__deal__title", "closing__scheduled_for", "closing__name",
+                                            "section", "pk").values_list(
+            "closing__deal__title", "closing__name", "section", "kind", "title", "satisfied_by__legal_name",
+            "status", "done_on", "evidence", "closing__closed_on")
+    if name in ("fees", "fee-totals"):
+        # The draws, and the due dates of the covenants with a penalty in numbers.
+        return Occurrence.objects.filter(rule__obligation__in=Obligation.objects.exclude(
+            penalty=Obligation.Penalty.NONE)).order_by("rule__obligation", "due_date").values_list(
+            "rule__obligation__deal__title", "rule__obligation__title", "status", "due_date", "done_on").union(
+            Draw.objects.order_by().values_list("equity_line__deal__title", "equity_line__deal__title",
+                                                "equity_line__deal__title", "date", "date"), all=True)
+    if name == "history":
+        return report.ordered(filterset, ())
+    raise KeyError(name)
+
+
+# The change history is written in Python row by row (each change is a diff of two records):
+# on a full-size desk it is measured on its first rows only, and the rate given.
+HEAD = {"history": 50_000}
+
+
+def copy_floor(name: str) -> tuple[float, int, int]:
+    """Seconds, rows and bytes of PostgreSQL's COPY of the plain rows, read through psycopg."""
+    from django.db import connection
+
+    queryset = floor_queryset(name)
+    if name in HEAD:
+        queryset = queryset[: HEAD[name]]
+    sql, params = queryset.query.sql_with_params()
+    statement = f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT WITH (FORMAT csv)"
+    rows = size = 0
+    start = time.perf_counter()
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in copy:
+            rows += 1
+            size += len(row)
+    return time.perf_counter() - start, rows, size
+
+
+class Counting(io.RawIOBase):
+    """/dev/null that counts what it is given (the command writes bytes to .buffer, text elsewhere)."""
+
+    def __init__(self):
+        self.size = 0
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.size += len(data)
+        return len(data)
+
+
+def export(name: str) -> int:
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    if name in HEAD:  # the first rows of the same stream the command writes
+        import itertools
+
+        from deals.reporting import csv_stream, get_report
+
+        report = get_report(name)
+        filterset = report.filterset({})
+        filterset.is_valid()
+        return sum(len(line) for line in itertools.islice(csv_stream(report, filterset), HEAD[name] + 1))
+    raw = Counting()
+    out = io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding="utf-8", newline="")
+    call_command("export_report", name, stdout=out)
+    out.flush()
+    return raw.size
 
 
-def fill(rows: int) -> None:
-    from deals.models import Deal
-    from obligations.models import DeadlineRule, Obligation, Occurrence
-    from parties.models import Party
+def one(database_url: str, name: str, job: str, trace: bool) -> None:
+    common.setup_django(database_url)
+    from deals.reporting import copy_statement, get_report
 
-    Deal.objects.all().delete()
-    deal = Deal.objects.create(title="Bench deal", agreement_name="SPA", kind="convertible_notes",
-                               dated_as_of=datetime.date(2005, 5, 23))
-    obligor = Party.objects.get_or_create(legal_name="Bench obligor, Inc.")[0]
-    obligation = Obligation.objects.create(deal=deal, obligor=obligor, section="4(h)", title="Monthly list")
-    rule = DeadlineRule.objects.create(obligation=obligation, kind="fixed_date", fixed_date=datetime.date(2005, 6, 7))
-    Occurrence.objects.bulk_create(
-        [Occurrence(rule=rule, key=f"b{n}", due_date=datetime.date(2006, 1, 1) + datetime.timedelta(days=n % 3650),
-                    computation="Month ended 31 May 2005 + 5 business days = Tue 7 Jun 2005") for n in range(rows)],
-        batch_size=5_000,
-    )
+    report = get_report(name)
+    if job == "floor":
+        seconds, rows, size = copy_floor(name)
+        result = {"seconds": seconds, "rows": rows, "bytes": size}
+    else:
+        start = time.perf_counter()
+        size = export(name)
+        seconds = time.perf_counter() - start
+        filterset = report.filterset({})
+        filterset.is_valid()
+        result = {"seconds": seconds, "bytes": size, "copy": copy_statement(report, filterset) is not None}
+        result["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        if trace and seconds < 120:
+            result["traced"] = common.peak_memory(lambda: export(name))
+    print(json.dumps(result), flush=True)
 
 
-def measure(consume) -> tuple[float, int]:
-    # Timed without tracing (tracemalloc slows Python several times over), then traced for the peak.
-    start = time.perf_counter()
-    consume()
-    elapsed = time.perf_counter() - start
-    tracemalloc.start()
-    consume()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return elapsed, peak
+def child(database_url: str, name: str, job: str, trace: bool) -> dict:
+    command = [sys.executable, __file__, "--database-url", database_url, "--one", name, "--job", job]
+    if not trace:
+        command.append("--no-trace")
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env=os.environ).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--reports", help="Comma-separated names (default: every report).")
+    parser.add_argument("--no-trace", action="store_true", help="Skip the tracemalloc pass.")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--job", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    setup(args.database_url)
-    from deals.reporting import csv_lines, get_report
+    if args.one:
+        one(args.database_url, args.one, args.job, not args.no_trace)
+        return
+    common.setup_django(args.database_url)
+    from deals.reporting import all_reports
+    from obligations.models import Occurrence
 
-    report = get_report("deadlines")
-    print(f"{'rows':>7} | {'streamed: time':>14} | {'peak':>9} | {'held in a list: peak':>20}")
-    for size in SIZES:
-        fill(size)
-        filterset = report.filterset({})
-        assert filterset.is_valid()
-        streamed = measure(lambda fs=filterset: sum(len(line) for line in csv_lines(report, fs)))
-        held = measure(lambda fs=filterset: len(list(report.rows(fs))))
-        print(f"{size:>7} | {streamed[0]:>12.2f} s | {streamed[1] / 1024:>6.0f} KiB | {held[1] / 1024:>16.0f} KiB")
+    common.print_header("CSV exports beside PostgreSQL's COPY of the same rows (bench_export.py)")
+    print(f"desk: {Occurrence.objects.count():,} due dates")
+    names = args.reports.split(",") if args.reports else [report.name for report in all_reports()]
+    print(f"{'report':<13} | {'written by':<10} | {'rows':>9} | {'export':>9} | {'COPY':>8} | {'ratio':>6} | "
+          f"{'MiB':>7} | {'max RSS':>9} | {'traced peak':>11}")
+    for name in names:
+        floor = child(args.database_url, name, "floor", False)
+        exported = child(args.database_url, name, "export", not args.no_trace)
+        traced = common.megabytes(exported["traced"]) if "traced" in exported else "-"
+        shown = f"{name} (first {HEAD[name]:,})" if name in HEAD else name
+        print(f"{shown:<13} | {'COPY' if exported['copy'] else 'Python':<10} | {floor['rows']:>9,} | "
+              f"{exported['seconds']:>7.2f} s | {floor['seconds']:>6.2f} s | "
+              f"{exported['seconds'] / max(floor['seconds'], 1e-9):>5.1f}x | "
+              f"{exported['bytes'] / 2**20:>7.1f} | {common.megabytes(exported['maxrss']):>9} | {traced:>11}",
+              flush=True)
 
 
 if __name__ == "__main__":

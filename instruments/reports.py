@@ -1,16 +1,23 @@
 """The instruments register: share classes, notes and warrants of each deal, and its reserve test."""
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf, Trim
 
 from deals.models import Deal
 from deals.reporting import (
+    CHUNK_SIZE,
     MONEY,
     PERCENT,
     Col,
     ListReport,
+    Report,
     ReportFilterSet,
     as_of_records,
     deal_filter,
@@ -20,7 +27,7 @@ from deals.reporting import (
     screen_value,
 )
 from instruments.models import ConvertibleNote, ReserveCovenant, ShareClass, ShareReservation, Warrant
-from instruments.services import ReserveTest, reserve_test, reserve_test_from
+from instruments.services import ReserveTest, reserve_test_from
 from parties.models import Party
 from parties.reports import party_filter
 
@@ -70,9 +77,45 @@ def terms(row: dict) -> str:
     return "\n".join(lines)
 
 
-@register
-class InstrumentsReport(ListReport):
-    name = "instruments"
+def share_class_row(blank: dict, deal: Deal, share_class: ShareClass, reserved: int) -> dict:
+    return {**blank, "deal": deal.title, "kind": "Share class", "name": share_class.name,
+            "issuer": _name(share_class.issuer), "section": share_class.section,
+            "authorized": share_class.authorized, "issued": share_class.issued_and_outstanding, "reserved": reserved}
+
+
+def note_row(blank: dict, deal: Deal, note: ConvertibleNote) -> dict:
+    return {**blank, "deal": deal.title, "kind": "Convertible note", "name": note.name,
+            "issuer": _name(note.issuer), "holder": _name(note.holder) or BUYERS_TOGETHER,
+            "section": note.section, "principal": note.principal,
+            "interest_rate": note.interest_rate, "secured": note.secured,
+            "issue_date": note.issue_date, "maturity_date": note.maturity_date,
+            "conversion_price": note.conversion_price,
+            "shares": note.shares_issuable_on_conversion}
+
+
+def warrant_row(blank: dict, deal: Deal, warrant: Warrant) -> dict:
+    return {**blank, "deal": deal.title, "kind": "Warrant", "name": warrant.name,
+            "issuer": _name(warrant.issuer), "holder": _name(warrant.holder) or BUYERS_TOGETHER,
+            "section": warrant.section, "issue_date": warrant.issue_date,
+            "shares": warrant.shares, "exercise_price": warrant.exercise_price,
+            "expiry_date": warrant.expiry_date}
+
+
+def reserve_row(blank: dict, deal: Deal, test: ReserveTest) -> dict:
+    return {**blank, "deal": deal.title, "kind": "Reserve test",
+            "name": f"{test.covenant.multiple.normalize():f} x shares issuable",
+            "issuer": _name(test.covenant.share_class.issuer), "section": test.covenant.section,
+            "shares": test.required, "reserved": test.reserved, "summary": test.summary()}
+
+
+BUYERS_TOGETHER = "The buyers together"
+
+
+class InstrumentsRegister(ListReport):
+    """The register built whole in Python (not registered): as of a past day, from the audit trail,
+    and for a sort on a column the database does not hold (shares, reserved, the reserve test)."""
+
+    name = "instruments-register"
     title = "Instruments register"
     description = ("Share classes, notes and warrants of each deal, one row each, and the share reserve test "
                    "of each deal with a reserve covenant.")
@@ -127,34 +170,16 @@ class InstrumentsReport(ListReport):
         rows = []
         for share_class in register_.share_classes:
             if involves(share_class.issuer_id):
-                rows.append({**blank, "deal": deal.title, "kind": "Share class", "name": share_class.name,
-                             "issuer": _name(share_class.issuer), "section": share_class.section,
-                             "authorized": share_class.authorized,
-                             "issued": share_class.issued_and_outstanding,
-                             "reserved": register_.reserved.get(share_class.pk, 0)})
+                rows.append(share_class_row(blank, deal, share_class, register_.reserved.get(share_class.pk, 0)))
         for note in register_.notes:
             if involves(note.issuer_id, note.holder_id):
-                rows.append({**blank, "deal": deal.title, "kind": "Convertible note", "name": note.name,
-                             "issuer": _name(note.issuer), "holder": _name(note.holder) or "The buyers together",
-                             "section": note.section, "principal": note.principal,
-                             "interest_rate": note.interest_rate, "secured": note.secured,
-                             "issue_date": note.issue_date, "maturity_date": note.maturity_date,
-                             "conversion_price": note.conversion_price,
-                             "shares": note.shares_issuable_on_conversion})
+                rows.append(note_row(blank, deal, note))
         for warrant in register_.warrants:
             if involves(warrant.issuer_id, warrant.holder_id):
-                rows.append({**blank, "deal": deal.title, "kind": "Warrant", "name": warrant.name,
-                             "issuer": _name(warrant.issuer),
-                             "holder": _name(warrant.holder) or "The buyers together",
-                             "section": warrant.section, "issue_date": warrant.issue_date,
-                             "shares": warrant.shares, "exercise_price": warrant.exercise_price,
-                             "expiry_date": warrant.expiry_date})
+                rows.append(warrant_row(blank, deal, warrant))
         test = register_.reserve
         if test is not None and (party is None or test.covenant.share_class.issuer_id == party.pk):
-            rows.append({**blank, "deal": deal.title, "kind": "Reserve test",
-                         "name": f"{test.covenant.multiple.normalize():f} x shares issuable",
-                         "issuer": _name(test.covenant.share_class.issuer), "section": test.covenant.section,
-                         "shares": test.required, "reserved": test.reserved, "summary": test.summary()})
+            rows.append(reserve_row(blank, deal, test))
         return rows
 
     def _registers(self, filterset) -> list[Register]:
@@ -168,8 +193,15 @@ class InstrumentsReport(ListReport):
             registers[note.deal_id].notes.append(note)
         for warrant in Warrant.objects.select_related("issuer", "holder"):
             registers[warrant.deal_id].warrants.append(warrant)
-        for covenant in ReserveCovenant.objects.select_related("deal", "share_class__issuer"):
-            registers[covenant.deal_id].reserve = reserve_test(deal=covenant.deal)
+        # Each deal's reserve test from the rows already read: no queries per deal.
+        reservations = defaultdict(list)
+        for reservation in ShareReservation.objects.all():
+            reservations[reservation.share_class_id].append(reservation)
+        for covenant in ReserveCovenant.objects.select_related("share_class__issuer").order_by("-pk"):
+            register_ = registers[covenant.deal_id]  # the deal's first covenant, as reserve_test takes it
+            register_.reserve = reserve_test_from(covenant=covenant, notes=register_.notes,
+                                                  warrants=register_.warrants,
+                                                  reservations=reservations[covenant.share_class_id])
         return list(registers.values())
 
     def _registers_as_of(self, day) -> list[Register]:
@@ -209,3 +241,203 @@ class InstrumentsReport(ListReport):
             register_.notes.sort(key=lambda item: item.name)
             register_.warrants.sort(key=lambda item: item.name)
         return list(registers.values())
+
+
+# --------------------------------------------------------------------------
+# The register paged in the database
+# --------------------------------------------------------------------------
+
+STREAM_CHUNK = 4 * CHUNK_SIZE  # entries read, and rows built, at a time for the CSV
+KIND_ORDER = {"Share class": 0, "Convertible note": 1, "Warrant": 2, "Reserve test": 3}
+# Columns a sort can use in the database; the others (shares, reserved, the reserve test's
+# summary: computed in Python) sort the register built whole.
+TEXT_SORTS = {"deal": "k_deal", "kind": "k_kind", "name": "k_name", "issuer": "k_issuer", "holder": "k_holder",
+              "section": "k_section"}
+VALUE_SORTS = {key: f"r_{key}" for key in ("principal", "interest_rate", "secured", "issue_date", "maturity_date",
+                                           "conversion_price", "exercise_price", "expiry_date", "authorized",
+                                           "issued")}
+
+
+def _text_key(expression) -> NullIf:
+    return NullIf(Lower(expression), Value(""), output_field=models.TextField())
+
+
+def _none(field: models.Field) -> Cast:
+    return Cast(Value(None), field)  # typed, as each column of a union must be
+
+
+def _register_part(queryset: models.QuerySet, kind: str, *, name, issuer: str, holder: str | None, section: str,
+                   sorted_by: set[str], deal: str = "deal", sub=None, **values) -> models.QuerySet:
+    """One kind of register row as the columns every kind shares (a union needs the same columns)."""
+    holder_name = Coalesce(NullIf(F(holder), Value("")), Value(BUYERS_TOGETHER), output_field=models.TextField()) \
+        if holder else _none(models.TextField())
+    columns = {
+        "r_kind_order": Value(KIND_ORDER[kind]),
+        "r_id": F("pk"),
+        "r_deal_title": F(f"{deal}__title"),
+        "r_deal_dated": F(f"{deal}__dated_as_of"),
+        "r_deal_id": F(f"{deal}_id") if deal == "deal" else F(f"{deal}__pk"),
+        "r_sub": Cast(sub if sub is not None else Value(""), models.TextField()),
+        "r_name_sort": Cast(name, models.TextField()),
+    }
+    text_keys = {
+        "k_deal": lambda: _text_key(F(f"{deal}__title")),
+        "k_kind": lambda: _text_key(Value(kind, output_field=models.TextField())),
+        "k_name": lambda: _text_key(name),
+        "k_issuer": lambda: _text_key(F(issuer)),
+        "k_holder": lambda: _text_key(holder_name),
+        "k_section": lambda: _text_key(F(section)),
+    }
+    # Only the sort keys the page sorts by: each is computed for every row of the register.
+    columns.update({key: make() for key, make in text_keys.items() if key in sorted_by})
+    fields = {
+        "principal": models.DecimalField(max_digits=16, decimal_places=2),
+        "interest_rate": models.DecimalField(max_digits=7, decimal_places=6),
+        "secured": models.BooleanField(), "issue_date": models.DateField(), "maturity_date": models.DateField(),
+        "conversion_price": models.DecimalField(max_digits=16, decimal_places=6),
+        "exercise_price": models.DecimalField(max_digits=16, decimal_places=6), "expiry_date": models.DateField(),
+        "authorized": models.BigIntegerField(), "issued": models.BigIntegerField(),
+    }
+    for key, output in fields.items():
+        columns[f"r_{key}"] = Cast(values[key], output) if key in values else _none(output)
+    return queryset.order_by().annotate(**columns).values(*columns)
+
+
+@register
+class InstrumentsReport(Report):
+    """Today's register is sorted and paged in the database, one union of its four kinds of row; as
+    of a past day, or sorted by a column computed in Python, it is the register built whole."""
+
+    name = "instruments"
+    title = InstrumentsRegister.title
+    description = InstrumentsRegister.description
+    position = InstrumentsRegister.position
+    noun = InstrumentsRegister.noun
+    filterset_class = InstrumentsFilterSet
+    columns = InstrumentsRegister.columns
+
+    def _whole(self, filterset, order) -> bool:
+        keys = {alias.lstrip("-") for alias in self.clean_order(order)}
+        return filterset.as_of_day is not None or bool(keys - set(TEXT_SORTS) - set(VALUE_SORTS))
+
+    def rows(self, filterset, order=()):
+        if self._whole(filterset, order):
+            return InstrumentsRegister().rows(filterset, self.clean_order(order))
+        return self._streamed(filterset, order)
+
+    def _streamed(self, filterset, order) -> Iterator[dict]:
+        """The CSV's rows, read from the database 500 at a time: memory stays flat, and the order is the page's."""
+        parts = self._parts(filterset, order)
+        entries = parts[0].union(*parts[1:], all=True).order_by(*self._ordering(order)).iterator(
+            chunk_size=STREAM_CHUNK)
+        while chunk := list(itertools.islice(entries, STREAM_CHUNK)):
+            yield from self._rows_for([(entry["r_kind_order"], entry["r_id"]) for entry in chunk])
+
+    def count(self, filterset):
+        if filterset.as_of_day:
+            return InstrumentsRegister().count(filterset)
+        return sum(part.count() for part in self._parts(filterset))
+
+    def bounded_count(self, filterset, bound):
+        if filterset.as_of_day:
+            return InstrumentsRegister().count(filterset)
+        return sum(part[: bound + 1].count() for part in self._parts(filterset))
+
+    def page(self, filterset, order, start, stop):
+        if self._whole(filterset, order):
+            return InstrumentsRegister().page(filterset, self.clean_order(order), start, stop)
+        parts = self._parts(filterset, order)
+        union = parts[0].union(*parts[1:], all=True)
+        entries = union.order_by(*self._ordering(order))[start:stop]
+        picked = [(entry["r_kind_order"], entry["r_id"]) for entry in entries]
+        return self._rows_for(picked)
+
+    def _ordering(self, order) -> list:
+        fields = []
+        for alias in self.clean_order(order):
+            key, descending = alias.lstrip("-"), alias.startswith("-")
+            column = F(TEXT_SORTS.get(key) or VALUE_SORTS[key])
+            fields.append(column.desc(nulls_last=True) if descending else column.asc(nulls_last=True))
+        # The register's own order: deals by title, then each deal's share classes (by kind and
+        # name), notes, warrants (by name) and its reserve test.
+        return [*fields, "r_deal_title", F("r_deal_dated").desc(nulls_first=True), "r_deal_id", "r_kind_order",
+                "r_sub", "r_name_sort", "r_id"]
+
+    def _parts(self, filterset, order=()) -> list[models.QuerySet]:
+        options = filterset.options
+        sorted_by = {TEXT_SORTS[key] for key in (alias.lstrip("-") for alias in self.clean_order(order))
+                     if key in TEXT_SORTS}
+        deal, party = options.get("deal"), options.get("party")
+        share_classes, notes, warrants = ShareClass.objects.all(), ConvertibleNote.objects.all(), Warrant.objects.all()
+        covenants = self._covenants()
+        if deal:
+            share_classes, notes, warrants = (q.filter(deal=deal) for q in (share_classes, notes, warrants))
+            covenants = covenants.filter(deal=deal)
+        if party:
+            share_classes = share_classes.filter(issuer=party)
+            notes = notes.filter(Q(issuer=party) | Q(holder=party))
+            warrants = warrants.filter(Q(issuer=party) | Q(holder=party))
+            covenants = covenants.filter(share_class__issuer=party)
+        multiple = Trim(Cast("multiple", models.TextField()))  # 2.00 -> "2": what the page shows
+        shown_multiple = models.Func(models.Func(multiple, Value("0"), function="rtrim"), Value("."),
+                                     function="rtrim", output_field=models.TextField())
+        return [
+            _register_part(share_classes, "Share class", name=F("name"), issuer="issuer__legal_name", holder=None,
+                           section="section", sub=F("kind"), sorted_by=sorted_by, authorized=F("authorized"),
+                           issued=F("issued_and_outstanding")),
+            _register_part(notes, "Convertible note", name=F("name"), issuer="issuer__legal_name",
+                           holder="holder__legal_name", section="section", sorted_by=sorted_by,
+                           principal=F("principal"),
+                           interest_rate=F("interest_rate"), secured=F("secured"), issue_date=F("issue_date"),
+                           maturity_date=F("maturity_date"), conversion_price=F("conversion_price")),
+            _register_part(warrants, "Warrant", name=F("name"), issuer="issuer__legal_name",
+                           holder="holder__legal_name", section="section", sorted_by=sorted_by,
+                           issue_date=F("issue_date"),
+                           exercise_price=F("exercise_price"), expiry_date=F("expiry_date")),
+            _register_part(covenants, "Reserve test",
+                           name=Concat(shown_multiple, Value(" x shares issuable"), output_field=models.TextField()),
+                           issuer="share_class__issuer__legal_name", holder=None, section="section",
+                           sorted_by=sorted_by),
+        ]
+
+    @staticmethod
+    def _covenants() -> models.QuerySet:
+        # A deal's reserve test is run on its first covenant (instruments.services.reserve_test).
+        first = ReserveCovenant.objects.filter(deal=models.OuterRef("deal")).order_by("pk").values("pk")[:1]
+        return ReserveCovenant.objects.filter(pk=models.Subquery(first))
+
+    def _rows_for(self, picked: list[tuple[int, int]]) -> list[dict]:
+        """The rows of the page's register entries, in the page's order: a few queries whatever the desk's size."""
+        wanted = defaultdict(list)
+        for kind_order, pk in picked:
+            wanted[kind_order].append(pk)
+        blank = {col.key: None for col in self.columns}
+        built = {}
+        for share_class in ShareClass.objects.filter(pk__in=wanted[0]).select_related("deal", "issuer") \
+                .prefetch_related("reservations"):
+            built[0, share_class.pk] = share_class_row(blank, share_class.deal, share_class,
+                                                       share_class.reserved_total)
+        for note in ConvertibleNote.objects.filter(pk__in=wanted[1]).select_related("deal", "issuer", "holder"):
+            built[1, note.pk] = note_row(blank, note.deal, note)
+        for warrant in Warrant.objects.filter(pk__in=wanted[2]).select_related("deal", "issuer", "holder"):
+            built[2, warrant.pk] = warrant_row(blank, warrant.deal, warrant)
+        covenants = list(ReserveCovenant.objects.filter(pk__in=wanted[3])
+                         .select_related("deal", "share_class__issuer"))
+        if covenants:
+            deals = [covenant.deal_id for covenant in covenants]
+            notes, warrants, reservations = defaultdict(list), defaultdict(list), defaultdict(list)
+            for note in ConvertibleNote.objects.filter(deal__in=deals):
+                notes[note.deal_id].append(note)
+            for warrant in Warrant.objects.filter(deal__in=deals):
+                warrants[warrant.deal_id].append(warrant)
+            for reservation in ShareReservation.objects.filter(share_class__in=[c.share_class_id for c in covenants]):
+                reservations[reservation.share_class_id].append(reservation)
+            for covenant in covenants:
+                test = reserve_test_from(covenant=covenant, notes=notes[covenant.deal_id],
+                                         warrants=warrants[covenant.deal_id],
+                                         reservations=reservations[covenant.share_class_id])
+                built[3, covenant.pk] = reserve_row(blank, covenant.deal, test)
+        rows = [built[key] for key in picked]
+        for row in rows:
+            row["terms"] = terms(row)
+        return rows

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 import django_filters
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, NullIf
 
 from deals.models import Deal
 from deals.reporting import (
@@ -23,6 +24,7 @@ from deals.reporting import (
     QuerysetReport,
     ReportFilterSet,
     as_of_records,
+    choice_label,
     date_filter,
     deal_filter,
     end_of_day,
@@ -71,6 +73,23 @@ OBLIGATION_COLUMNS = (
     Col("obligation", "Obligation", ("rule__obligation__title",)),
     Col("obligor", "Obligor", ("rule__obligation__obligor__legal_name",)),
 )
+
+
+# The same cells in the database, for the CSV PostgreSQL writes (deals.reporting.copy_statement).
+OBLIGATION_VALUES = {
+    "deal": F("rule__obligation__deal__title"),
+    "section": F("rule__obligation__section"),
+    "obligation": F("rule__obligation__title"),
+    "obligor": F("rule__obligation__obligor__legal_name"),
+}
+
+
+class DaysBetween(models.Func):
+    """later - earlier, in days (PostgreSQL subtracts dates to a whole number of days)."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = models.IntegerField()
 
 
 class OccurrenceFilterSet(ReportFilterSet):
@@ -135,10 +154,43 @@ class DeadlinesReport(QuerysetReport):
             "computation": occurrence.computation,
         }
 
+    def csv_values(self, filterset):
+        return {
+            **OBLIGATION_VALUES,
+            "due_date": F("due_date"),
+            "status": choice_label("status", Occurrence.Status.choices()),
+            "done_on": F("done_on"),
+            "period_end": F("period_end"),
+            "computation": F("computation"),
+        }
+
 
 # --------------------------------------------------------------------------
 # Compliance history
 # --------------------------------------------------------------------------
+
+
+def outcome_sql(today: datetime.date) -> Case:
+    """`outcome` in the database."""
+    late = DaysBetween(F("done_on"), F("due_date"))
+    return Case(
+        When(Q(status=Occurrence.Status.DONE) & Q(done_on__lte=F("due_date")), then=Value("done on time")),
+        When(Q(status=Occurrence.Status.DONE) & Q(done_on=F("due_date") + datetime.timedelta(days=1)),
+             then=Value("done late by 1 day")),
+        When(status=Occurrence.Status.DONE,
+             then=Concat(Value("done late by "), Cast(late, models.TextField()), Value(" days"),
+                         output_field=models.TextField())),
+        When(status=Occurrence.Status.WAIVED, then=Value("waived")),
+        When(standing_q(Standing.OVERDUE, today=today), then=Value("missed")),
+        default=Value("open"),
+        output_field=models.TextField(),
+    )
+
+
+def days_late_sql() -> Case:
+    return Case(When(status=Occurrence.Status.DONE,
+                     then=Greatest(DaysBetween(F("done_on"), F("due_date")), Value(0))),
+                default=None, output_field=models.IntegerField())
 
 
 def outcome(*, status: str, due_date: datetime.date, done_on: datetime.date | None, today: datetime.date) -> str:
@@ -207,6 +259,16 @@ class ComplianceReport(QuerysetReport):
             "evidence": occurrence.evidence,
         }
 
+    def csv_values(self, filterset):
+        return {
+            **OBLIGATION_VALUES,
+            "due_date": F("due_date"),
+            "outcome": outcome_sql(filterset.today),
+            "days_late": days_late_sql(),
+            "done_on": F("done_on"),
+            "evidence": F("evidence"),
+        }
+
 
 # --------------------------------------------------------------------------
 # Standing covenants: each period's compliance attestation
@@ -257,6 +319,30 @@ class AttestationsReport(QuerysetReport):
             if occurrence.done_by else "",
             "done_on": occurrence.done_on,
             "evidence": occurrence.evidence,
+        }
+
+    def csv_values(self, filterset):
+        from django.contrib.postgres.aggregates import StringAgg  # only the COPY path, on PostgreSQL, asks
+
+        beneficiaries = Obligation.beneficiaries.through.objects.filter(obligation_id=OuterRef("rule__obligation_id"))
+        protects = Subquery(beneficiaries.order_by().values("obligation_id").annotate(
+            names=StringAgg("party__legal_name", "; ", order_by=("party__legal_name",))).values("names"),
+            output_field=models.TextField())
+        # User.get_full_name() (first and last name, stripped) or else the username.
+        full_name = models.Func(Concat(F("done_by__first_name"), Value(" "), F("done_by__last_name"),
+                                       output_field=models.TextField()),
+                                Value(" \t\n\r\x0b\x0c"), function="btrim", output_field=models.TextField())
+        attested_by = Coalesce(NullIf(full_name, Value("")), F("done_by__username"), output_field=models.TextField())
+        return {
+            **OBLIGATION_VALUES,
+            "protects": protects,
+            "period_start": F("period_start"),
+            "period_end": F("period_end"),
+            "due_date": F("due_date"),
+            "outcome": outcome_sql(filterset.today),
+            "attested_by": attested_by,
+            "done_on": F("done_on"),
+            "evidence": F("evidence"),
         }
 
 
@@ -328,6 +414,31 @@ class RemindersReport(QuerysetReport):
             "last_error": reminder.last_error,
         }
 
+    def csv_values(self, filterset):
+        days = models.Func(F("days_from_due"), function="abs", output_field=models.IntegerField())
+        unit = Case(When(Q(days_from_due=1) | Q(days_from_due=-1), then=Value(" day")), default=Value(" days"),
+                    output_field=models.TextField())
+        when = Case(  # Reminder.when_label
+            When(days_from_due__lt=0, then=Concat(Cast(days, models.TextField()), unit, Value(" before"),
+                                                  output_field=models.TextField())),
+            When(days_from_due=0, then=Value("Due-day")),
+            default=Concat(Cast(days, models.TextField()), unit, Value(" overdue"), output_field=models.TextField()),
+            output_field=models.TextField(),
+        )
+        return {
+            "deal": F("occurrence__rule__obligation__deal__title"),
+            "section": F("occurrence__rule__obligation__section"),
+            "obligation": F("occurrence__rule__obligation__title"),
+            "due_date": F("due_date"),
+            "reminder": when,
+            "recipients": F("recipient"),
+            "scheduled_for": F("scheduled_for"),
+            "sent_at": F("sent_at_then"),
+            "status": choice_label("status_then", Reminder.Status.choices),
+            "attempts": F("attempts"),
+            "last_error": F("last_error"),
+        }
+
 
 # --------------------------------------------------------------------------
 # Fees and penalties
@@ -391,6 +502,8 @@ class FeesReport(ListReport):
         else:
             draws = Draw.objects.select_related(
                 "equity_line__deal", "equity_line__issuer", "equity_line__investor", "equity_line__placement_agent")
+            if options.get("deal"):  # read only the deal's draws (the check below keeps the as-of path right)
+                draws = draws.filter(equity_line__deal=options["deal"])
         for draw in sorted(draws, key=lambda d: (d.date, d.pk)):
             line = draw.equity_line
             involved = {line.issuer_id, line.investor_id, line.placement_agent_id}
@@ -417,11 +530,15 @@ class FeesReport(ListReport):
     def _obligations(self, filterset) -> tuple[dict[int, Obligation], dict[int, list[ConvertibleNote]]]:
         """Obligations with a penalty in numbers, and the notes of each deal (as they stood on the as-of day)."""
         day = filterset.as_of_day
+        deal = filterset.options.get("deal")
         notes = defaultdict(list)
         if not day:
-            for note in ConvertibleNote.objects.select_related("holder"):
+            # One deal's report reads that deal's rows only, not the whole desk's.
+            for note in ConvertibleNote.objects.filter(**({"deal": deal} if deal else {})).select_related("holder"):
                 notes[note.deal_id].append(note)
             obligations = Obligation.objects.exclude(penalty=Obligation.Penalty.NONE).select_related("deal", "obligor")
+            if deal:
+                obligations = obligations.filter(deal=deal)
             return {obligation.pk: obligation for obligation in obligations}, notes
         deals = {r.id: r.instance for r in as_of_records(Deal, day)}
         parties = {r.id: r.instance for r in as_of_records(Party, day)}

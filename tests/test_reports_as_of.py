@@ -202,7 +202,7 @@ def test_reminders_as_of_a_day_are_those_created_by_then_and_not_yet_sent_if_sen
                                            scheduled_for=datetime.date(2005, 5, 31))
     with at("2005-06-02", 9):
         Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.SENT, sent_at=timezone.now(),
-                                                       attempts=1, recipients="finance@calbatech.example.com")
+                                                       attempts=1, recipient="finance@calbatech.example.com")
 
     with at("2005-06-10"):
         before_created = rows(auditor, "/reports/reminders/csv/?as_of=2005-05-30")

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models.signals import post_init
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -273,12 +274,18 @@ def test_a_long_export_is_streamed_without_loading_every_row_first(auditor):
         assert isinstance(response, StreamingHttpResponse)
         chunks = iter(response.streaming_content)
         first = [next(chunks) for _ in range(3)]
-        # The header and two rows are out after one batch of the queryset, not after all 20,001 rows.
         assert first[0] == b"deal,section,obligation,obligor,due_date,status,done_on,period_end,computation\r\n"
-        assert 0 < len(loaded) <= 500
-        rest = sum(1 for _ in chunks)
+        if connection.vendor == "postgresql":
+            # PostgreSQL writes the rows (COPY): no model instance at all, handed on 64 KB at a time.
+            assert loaded == []
+        else:
+            # The header and two rows are out after one batch of the queryset, not after all 20,001 rows.
+            assert 0 < len(loaded) <= 500
+        rest = list(chunks)
     finally:
         post_init.disconnect(count, sender=Occurrence)
 
-    assert 3 + rest == 1 + 20_001
-    assert len(loaded) == 20_001
+    body = b"".join(first + rest)
+    assert body.count(b"\r\n") == 1 + 20_001
+    assert len(first + rest) > 3
+    assert len(loaded) == (0 if connection.vendor == "postgresql" else 20_001)

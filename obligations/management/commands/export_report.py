@@ -1,14 +1,15 @@
 """Write a report as CSV to stdout, for auditors: `export_report deadlines --from ... --to ...`.
 
 The options become the report's filters (the same FilterSet the web page
-uses), so a command and a download with the same filters write the same rows.
+uses), so a command and a download with the same filters write the same rows;
+on PostgreSQL the big reports are written by the database (deals.reporting.csv_stream).
 """
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
 from deals.models import Deal
-from deals.reporting import all_reports, csv_lines, filter_errors, get_report
+from deals.reporting import all_reports, csv_stream, filter_errors, get_report
 from obligations.management import parse_date_option
 from parties.models import Party
 
@@ -63,8 +64,22 @@ class Command(BaseCommand):
         filterset = report.filterset(data)
         if not filterset.is_valid():
             raise CommandError(filter_errors(filterset))
-        for line in csv_lines(report, filterset, bom=bom):
-            self.stdout.write(line, ending="")
+        self.write_csv(csv_stream(report, filterset, bom=bom))
+
+    def write_csv(self, chunks) -> None:
+        # PostgreSQL's COPY hands over UTF-8 bytes: they go straight to a binary stdout, and are
+        # decoded only for a text-only stream (a StringIO in tests). Chunks end on row boundaries.
+        binary = getattr(self.stdout, "buffer", None)
+        for chunk in chunks:
+            if isinstance(chunk, str):
+                self.stdout.write(chunk, ending="")
+            elif binary is not None:
+                self.stdout.flush()
+                binary.write(chunk)
+            else:
+                self.stdout.write(chunk.decode("utf-8"), ending="")
+        if binary is not None:
+            binary.flush()
 
     @staticmethod
     def deal_list(limit: int = 20) -> str:

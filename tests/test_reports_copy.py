@@ -1,0 +1,258 @@
+"""On PostgreSQL the big reports' CSV is written by the database (COPY): byte for byte the CSV Python writes."""
+import csv
+import datetime
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+
+from deals.reporting import copy_statement, csv_lines, csv_stream, get_report
+from obligations.models import DeadlineRule, Occurrence, Reminder
+from parties.models import Party
+from parties.models import DealParty
+from tests.factories import (
+    AddressFactory,
+    DeadlineRuleFactory,
+    DealFactory,
+    DealPartyFactory,
+    ObligationFactory,
+    PartyFactory,
+    PersonFactory,
+)
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's; elsewhere Python writes"),
+]
+
+COPIED = ("deadlines", "compliance", "reminders", "attestations")
+TODAY = datetime.date(2005, 9, 20)
+AWKWARD = [
+    "Plain",
+    "Commas, and more, commas",
+    'Say "hello" and \'bye\'',
+    "Two\nlines",
+    "Windows\r\nlines",
+    "=HYPERLINK(\"http://evil.example\",\"Click\")",
+    "+1 formula",
+    "-2500.00 looks like a number",
+    "@SUM(A1)",
+    "\tTabbed",
+    "\rCarriage",
+    "Ünïcödé — 中文 ✓ 🙂",
+    " leading space",
+    "trailing space ",
+    "'already quoted",
+]
+
+
+def at(day: datetime.date):
+    return time_machine.travel(datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC), tick=False)
+
+
+@pytest.fixture
+def awkward_desk():
+    """Due dates whose every text is awkward, in every outcome, with a history to look back on."""
+    with at(datetime.date(2005, 6, 1)):
+        rules = []
+        for index, text in enumerate(AWKWARD):
+            deal = DealFactory(title=f"{text} deal {index}")
+            obligor = PartyFactory(legal_name=f"{text} obligor {index}")
+            obligation = ObligationFactory(deal=deal, obligor=obligor, title=text,
+                                           section="" if index % 4 == 0 else text[:30],
+                                           kind="standing_covenant" if index % 2 else "reporting")
+            # Who a covenant protects, in the order the report names them.
+            obligation.beneficiaries.set([obligor, *(Party.objects.get_or_create(legal_name=f"{name} buyer")[0]
+                                                     for name in AWKWARD[index % 3::7])])
+            rules.append(DeadlineRuleFactory(obligation=obligation, kind=DeadlineRule.Kind.FIXED_DATE, frequency="",
+                                             fixed_date=datetime.date(2005, 7, 1)))
+        day = datetime.date(2005, 6, 20)
+        for index, rule in enumerate(rules):
+            for n, text in enumerate(AWKWARD[index:] + AWKWARD[:index]):
+                Occurrence.objects.create(
+                    rule=rule, key=f"k{n}", due_date=day + datetime.timedelta(days=n * 7 - index),
+                    period_end=None if n % 3 == 0 else day - datetime.timedelta(days=n),
+                    computation=text,
+                )
+    outcomes = [
+        {"status": "done", "done_on": datetime.date(2005, 6, 1), "evidence": AWKWARD[3]},  # early
+        {"status": "done", "done_on": None, "evidence": ""},  # on the day (done_on set below)
+        {"status": "done", "done_on": "late1", "evidence": AWKWARD[5]},
+        {"status": "done", "done_on": "late9", "evidence": AWKWARD[11]},
+        {"status": "waived", "done_on": None, "evidence": AWKWARD[6]},
+        {"status": "open", "done_on": None, "evidence": ""},
+    ]
+    attesters = [
+        get_user_model().objects.create(username="jdoe", first_name="Jane", last_name="Doe"),
+        get_user_model().objects.create(username="=nobody"),
+        get_user_model().objects.create(username="ulast", last_name=" Ünï"),
+    ]
+    with at(datetime.date(2005, 8, 15)):
+        for index, occurrence in enumerate(Occurrence.objects.order_by("id")):
+            wanted = outcomes[index % len(outcomes)]
+            if wanted["status"] == "open":
+                continue
+            done_on = {None: occurrence.due_date, "late1": occurrence.due_date + datetime.timedelta(days=1),
+                       "late9": occurrence.due_date + datetime.timedelta(days=9)}.get(wanted["done_on"],
+                                                                                       wanted["done_on"])
+            occurrence.done_by = attesters[index % len(attesters)] if wanted["status"] == "done" else None
+            occurrence.status = wanted["status"]
+            occurrence.done_on = None if wanted["status"] == "waived" else done_on
+            occurrence.evidence = wanted["evidence"] or "Filed"
+            occurrence.save()
+    statuses = [choice for choice, _ in Reminder.Status.choices]
+    for index, occurrence in enumerate(Occurrence.objects.order_by("id")[:60]):
+        created = datetime.date(2005, 6, 1) + datetime.timedelta(days=index * 3)
+        with at(created):
+            status = statuses[index % len(statuses)]
+            # Sent in summer (-04:00) and in winter (-05:00), some after the as-of days.
+            sent = datetime.datetime(2005, 6, 1, 13, 5, 9, 987654, tzinfo=datetime.UTC) + datetime.timedelta(
+                days=index * 5, hours=index) if status == "sent" else None
+            Reminder.objects.create(
+                occurrence=occurrence, due_date=occurrence.due_date, days_from_due=(-7, -1, 0, 1, 3, 12)[index % 6],
+                scheduled_for=created, status=status, attempts=index % 4, sent_at=sent,
+                recipient=("desk@example.com", "=cmd@example.com", "")[index % 3],
+                last_error=AWKWARD[index % len(AWKWARD)] if status == "failed" else "",
+            )
+    with at(datetime.date(2005, 9, 1)):
+        # A rule deleted since: as of a day before, its due dates are listed without an obligation.
+        rules[1].delete()
+    return rules
+
+
+FILTERS = [
+    {},
+    {"start": "2005-07-01", "end": "2005-08-31"},
+    {"as_of": "2005-07-15"},
+    {"as_of": "2005-08-20", "status": "open"},
+    {"status": "done"},
+    {"status": "overdue"},
+    {"status": "late"},
+    {"status": "missed"},
+    {"status": "on_time"},
+    {"status": "sent"},
+    {"as_of": "2005-07-20", "status": "pending"},
+]
+
+
+def python_csv(report, filterset, order=(), bom=False) -> bytes:
+    return "".join(csv_lines(report, filterset, order, bom=bom)).encode()
+
+
+def copied_csv(report, filterset, order=(), bom=False) -> bytes:
+    assert copy_statement(report, filterset, order) is not None  # the database writes it, not Python
+    return b"".join(csv_stream(report, filterset, order, bom=bom))
+
+
+@pytest.mark.parametrize("name", COPIED)
+def test_the_database_writes_the_same_bytes_as_python_for_every_filter_and_sort(awkward_desk, name):
+    report = get_report(name)
+    compared = 0  # rows
+    with at(TODAY):
+        for data in FILTERS:
+            filterset = report.filterset(data)
+            assert filterset.is_valid() or "status" in data, data  # a status the other report has not
+            if not filterset.is_valid():
+                continue
+            for order in ((), ("-deal",), ("obligor", "-due_date"), ("section",), ("-done_on",), ("sent_at",),
+                          ("-attempts", "reminder")):
+                order = report.clean_order(order)
+                expected = python_csv(report, filterset, order)
+                assert copied_csv(report, filterset, order) == expected, (data, order)
+                compared += expected.count(b"\r\n") - 1
+    assert compared > 300  # rows compared, over every filter and sort
+
+
+def test_filters_by_deal_and_party_and_a_byte_order_mark_match_too(awkward_desk):
+    report = get_report("deadlines")
+    obligation = awkward_desk[5].obligation
+    for data in ({"deal": obligation.deal_id}, {"party": obligation.obligor_id}):
+        filterset = report.filterset(data)
+        assert filterset.is_valid()
+        with at(TODAY):
+            expected = python_csv(report, filterset, bom=True)
+            assert expected.startswith("\ufeffdeal,section,".encode())
+            rows = list(csv.reader(StringIO(expected.decode("utf-8-sig"), newline="")))
+            assert len(rows) == 1 + len(AWKWARD) + 1  # and the rule's own due date
+            assert copied_csv(report, filterset, bom=True) == expected
+
+
+def test_a_formula_is_neutralised_and_a_multiline_cell_quoted_by_the_database(awkward_desk):
+    report = get_report("compliance")
+    filterset = report.filterset({"deal": awkward_desk[5].obligation.deal_id})
+    assert filterset.is_valid()
+    with at(TODAY):
+        text = copied_csv(report, filterset).decode()
+    assert '"\'=HYPERLINK(""http://evil.example"",""Click"")"' in text
+    assert '"Two\nlines"' in text
+    assert "done late by 1 day," in text and "done late by 9 days," in text
+
+
+def test_the_command_writes_the_database_csv(awkward_desk):
+    out = StringIO()
+    with at(TODAY):
+        call_command("export_report", "compliance", "--from", "2005-07-01", stdout=out)
+        report = get_report("compliance")
+        filterset = report.filterset({"start": datetime.date(2005, 7, 1)})
+        assert filterset.is_valid()
+        expected = python_csv(report, filterset).decode()
+    assert out.getvalue() == expected
+
+
+def test_the_database_writes_moments_in_the_desks_time_zone_and_reminders_in_words(awkward_desk):
+    report = get_report("reminders")
+    filterset = report.filterset({})
+    assert filterset.is_valid()
+    with at(TODAY):
+        text = copied_csv(report, filterset).decode()
+    assert "2005-06-11 11:05:09-04:00" in text  # 15:05:09.987654 UTC in June: New York summer time, seconds cut
+    assert "-05:00," in text  # and winter time
+    assert ",Due-day," in text and ",1 day before," in text and ",7 days before," in text
+    assert ",1 day overdue," in text and ",12 days overdue," in text
+    assert ",'=cmd@example.com," in text
+
+
+@pytest.fixture
+def awkward_directory():
+    """Roles whose every party, signatory and address is awkward; some without a notice address or copies."""
+    deals = [DealFactory(title=text) for text in AWKWARD[:5]]
+    parties = [Party.objects.create(legal_name=f"{text} party") for text in AWKWARD]
+    addresses = []
+    for index, party in enumerate(parties):
+        addresses.append(AddressFactory(
+            party=party, label=AWKWARD[(index + 1) % len(AWKWARD)][:100], street_line_1=AWKWARD[index][:200],
+            street_line_2="" if index % 2 else "Suite 5", po_box="P.O. Box 7" if index % 3 == 0 else "",
+            city="" if index == 4 else AWKWARD[(index + 2) % len(AWKWARD)][:100],
+            region="" if index % 2 else "NY", postal_code="" if index % 4 == 0 else "10001",
+            country=("United States", "", "Canada", "Ünïted 🙂")[index % 4],
+            attention="" if index % 3 else AWKWARD[(index + 3) % len(AWKWARD)][:200],
+            phone="=1+1" if index == 5 else "+1 212 555 0100", fax="", email=f"{index}@example.com"))
+    roles = DealParty.Role.values
+    for index, party in enumerate(parties):
+        signatory = None if index % 3 == 1 else PersonFactory(party=party, name=AWKWARD[index][:100],
+                                                              title="" if index % 2 else "President, CEO")
+        role = DealPartyFactory(deal=deals[index % len(deals)], party=party, role=roles[index % len(roles)],
+                                signatory=signatory, notice_address=None if index % 5 == 2 else addresses[index])
+        role.copy_to.set(addresses[(index + 1) % len(addresses)::4])
+    return deals, parties
+
+
+def test_the_database_writes_the_same_notice_directory_as_python(awkward_directory):
+    deals, parties = awkward_directory
+    report = get_report("parties")
+    compared = 0
+    for data in ({}, {"deal": deals[1].pk}, {"party": parties[5].pk}):
+        filterset = report.filterset(data)
+        assert filterset.is_valid()
+        for order in ((), ("-deal",), ("signatory",), ("-notice_address", "email"), ("phone",)):
+            order = report.clean_order(order)
+            expected = python_csv(report, filterset, order)
+            assert copied_csv(report, filterset, order) == expected, (data, order)
+            compared += expected.count(b"\r\n") - 1
+    assert compared > 60
+    everything = report.filterset({})
+    assert everything.is_valid()
+    assert ",'=1+1," in copied_csv(report, everything).decode()  # a phone number typed as a formula
