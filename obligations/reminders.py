@@ -163,7 +163,7 @@ def reminders_plan(*, today: datetime.date) -> list[Reminder]:
 def reminders_create_due(*, today: datetime.date) -> list[Reminder]:
     """Create the due outbox rows in bulk; the unique constraint makes a rerun, or a race, harmless."""
     planned = reminders_plan(today=today)
-    Reminder.objects.bulk_create(planned, ignore_conflicts=True, batch_size=500)
+    Reminder.objects.bulk_create(planned, ignore_conflicts=True, batch_size=2000)
     return planned
 
 
