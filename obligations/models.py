@@ -113,12 +113,11 @@ class Obligation(models.Model):
         """
         if self.penalty == self.Penalty.MONTHLY_ON_NOTES:
             notes = self.deal.convertible_notes.all() if notes is None else notes
-            terms = [penalties.NoteTerms(note.principal, note.interest_rate, note.issue_date) for note in notes]
+            terms = tuple(penalties.NoteTerms(note.principal, note.interest_rate, note.issue_date) for note in notes)
             # SPA s.2(f): "3% of the outstanding amount of the Notes per month plus accrued and unpaid interest".
-            return lambda day: penalties.notes_base(terms, day)
+            return penalties.NotesBase(terms)
         if self.penalty == self.Penalty.ANNUAL_ON_AMOUNT and self.penalty_base_amount is not None:
-            amount = penalties.Base(Fraction(self.penalty_base_amount))
-            return lambda day: amount
+            return penalties.FixedBase(Fraction(self.penalty_base_amount))
         return None
 
     def penalty_accrued(self, *, spells: Iterable[penalties.Spell | None], notes: Iterable | None = None

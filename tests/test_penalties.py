@@ -8,6 +8,7 @@ import pytest
 from obligations.models import Obligation
 from reckoning.penalties import (
     Base,
+    NotesBase,
     NoteTerms,
     PenaltyKind,
     Spell,
@@ -166,3 +167,34 @@ def test_penalty_accrued_is_none_when_a_yearly_rate_has_no_amount_to_run_on():
     obligation = ObligationFactory(penalty=Obligation.Penalty.ANNUAL_ON_AMOUNT, penalty_rate=Decimal("0.15"))
 
     assert obligation.penalty_accrued(spells=[Spell(D(2005, 6, 1), D(2005, 8, 13))]) is None
+
+
+# The closed form ------------------------------------------------------------------------------
+
+NOTES = (
+    NoteTerms(Decimal("800000.00"), Decimal("0.10"), D(2005, 5, 23)),
+    NoteTerms(Decimal("600000.00"), Decimal("0.08"), D(2005, 7, 4)),  # issued within some of the runs below
+    NoteTerms(Decimal("250000.00"), Decimal("0.12"), None),  # never issued
+)
+
+
+@pytest.mark.parametrize("start, end", [
+    (D(2005, 5, 1), D(2005, 5, 23)),  # before any note: nothing
+    (D(2005, 5, 1), D(2005, 6, 1)),  # the first note's issue day inside the run
+    (D(2005, 6, 15), D(2005, 8, 31)),  # the second note issued inside the run
+    (D(2005, 7, 4), D(2005, 7, 5)),  # one day, the second note's first
+    (D(2006, 1, 1), D(2008, 3, 1)),  # years later, across a leap day
+    (D(2005, 9, 1), D(2005, 9, 1)),  # an empty run
+])
+def test_the_sum_of_the_notes_base_over_a_run_of_days_equals_adding_each_day(start, end):
+    day_by_day = sum((notes_base(NOTES, start + datetime.timedelta(days=n)).total for n in range((end - start).days)),
+                     Fraction(0))
+
+    assert NotesBase(NOTES).total_over(start, end) == day_by_day
+
+
+def test_the_closed_form_gives_the_same_damages_as_the_day_by_day_sum():
+    spells = [Spell(D(2005, 5, 24), D(2005, 12, 31)), Spell(D(2006, 2, 10), D(2006, 4, 2))]
+    by_day = lambda day: notes_base(NOTES, day)  # noqa: E731  (a plain callable: summed a day at a time)
+
+    assert three_percent_a_month(*spells, base_on=NotesBase(NOTES)) == three_percent_a_month(*spells, base_on=by_day)
