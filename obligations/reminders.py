@@ -374,6 +374,12 @@ def _now() -> datetime.datetime:
     return timezone.now().replace(microsecond=0)
 
 
+def _retry_at(attempts: int) -> datetime.datetime:
+    """When to try again: the backoff from now, to the whole second after (never early)."""
+    at = timezone.now() + _backoff(attempts)
+    return at.replace(microsecond=0) + datetime.timedelta(seconds=1) if at.microsecond else at
+
+
 def _backoff(attempts: int) -> datetime.timedelta:
     # min() before the power would overflow: past 2**40 the cap has long been reached.
     seconds = settings.REMINDER_RETRY_BASE_SECONDS * 2 ** min(max(attempts - 1, 0), 40)
@@ -399,7 +405,7 @@ def _uncertain(reminders: list[Reminder], error: Exception, record=_finish) -> N
     first_time = [r for r in reminders if r.unknown_outcomes == 0]
     again = [r for r in reminders if r.unknown_outcomes >= 1]
     if first_time:
-        retry_at = _now() + _backoff(max(r.attempts for r in first_time))
+        retry_at = _retry_at(max(r.attempts for r in first_time))
         record(first_time, status=Reminder.Status.UNCERTAIN, unknown_outcomes=1, next_attempt_at=retry_at,
                last_error=f"{type(error).__name__}: {error} It is sent once more, with the same Message-ID.")
         for reminder in first_time:
@@ -423,7 +429,7 @@ def _refused(reminders: list[Reminder], error: Exception, record=_finish) -> Non
         for reminder in spent:
             _log_error("failed", reminder)
     if retrying:
-        retry_at = _now() + _backoff(max(r.attempts for r in retrying))
+        retry_at = _retry_at(max(r.attempts for r in retrying))
         record(retrying, status=Reminder.Status.PENDING, last_error=message, next_attempt_at=retry_at)
         for reminder in retrying:
             logger.warning(_SEND_LINE + " retry_at=%s error=%s", "retry", reminder.pk, reminder.occurrence_id,
