@@ -315,9 +315,13 @@ class DeadlineRule(models.Model):
             end_label=end_label,
         )
 
+    def lacks_limbs(self) -> bool:
+        """A "later of" / "earlier of" rule saved before its two limbs: no date, nothing to check yet."""
+        return self.kind in self.COMBINING_KINDS and (self.pk is None or self.limbs.count() < 2)
+
     def waiting_reason(self) -> str:
         """What the rule waits on before it has a due date, in words; "" when it has its dates."""
-        if self.kind in self.COMBINING_KINDS and (self.pk is None or self.limbs.count() < 2):
+        if self.lacks_limbs():
             return "Waiting on its limbs: add at least two rules that are part of it."
         try:
             return deadlines.waiting_reason(self.to_spec())
@@ -369,7 +373,7 @@ class DeadlineRule(models.Model):
         self._clean_limb(obligation)
         if obligation is None or not obligation.deal_id or not obligation.obligor_id:
             return
-        if self.kind in self.COMBINING_KINDS and (self.pk is None or self.limbs.count() < 2):
+        if self.lacks_limbs():
             return  # its limbs are added after it; they are checked then
         try:
             deadlines.validate_rule(self.to_spec())

@@ -57,8 +57,8 @@ def occurrences_sync(*, rule: DeadlineRule, horizon: datetime.date | None = None
 
 
 def _computed(rule: DeadlineRule, horizon: datetime.date) -> dict[str, deadlines.DueDate]:
-    if rule.kind in DeadlineRule.COMBINING_KINDS and rule.limbs.count() < 2:
-        return {}  # a "later of" rule saved before its limbs has no date yet
+    if rule.lacks_limbs():
+        return {}
     return {due.key: due for due in deadlines.due_dates(rule.to_spec(), horizon=horizon)}
 
 
