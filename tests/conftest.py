@@ -1,3 +1,4 @@
+import io
 import os
 
 import pytest
@@ -21,3 +22,29 @@ def superuser(django_user_model):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+# The two sample deals as `manage.py load_sample_deals` loads them (dealdesk/sample_deals/).
+SAMPLE_PAA = "Cal-Bay International – Placement Agent Agreement (equity line)"
+SAMPLE_SPA = "CalbaTech – Securities Purchase Agreement (10% secured convertible notes)"
+
+
+@pytest.fixture
+def loaded(db):
+    from django.core.management import call_command
+
+    call_command("load_sample_deals", stdout=io.StringIO())
+
+
+@pytest.fixture
+def paa(loaded):
+    from deals.models import Deal
+
+    return Deal.objects.get(title=SAMPLE_PAA)
+
+
+@pytest.fixture
+def spa(loaded):
+    from deals.models import Deal
+
+    return Deal.objects.get(title=SAMPLE_SPA)

@@ -47,21 +47,6 @@ def load() -> str:
     return out.getvalue()
 
 
-@pytest.fixture
-def loaded():
-    load()
-
-
-@pytest.fixture
-def paa(loaded):
-    return Deal.objects.get(title=PAA)
-
-
-@pytest.fixture
-def spa(loaded):
-    return Deal.objects.get(title=SPA)
-
-
 def role(deal, legal_name, role):
     return DealParty.objects.get(deal=deal, party__legal_name=legal_name, role=role)
 

@@ -3,7 +3,6 @@
 The two agreements' texts are in docs/agreements/ (copies of the seeds); the
 maps are dealdesk/sample_deals/*.sections.json, loaded with the sample deals.
 """
-import io
 import json
 import re
 from decimal import Decimal
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.html import escape
@@ -29,11 +27,6 @@ PAA = "Cal-Bay International – Placement Agent Agreement (equity line)"
 SPA = "CalbaTech – Securities Purchase Agreement (10% secured convertible notes)"
 AGREEMENTS = Path(__file__).resolve().parent.parent / "docs" / "agreements"
 TEXTS = {PAA: AGREEMENTS / "000_91a4470c9beab2b0.txt", SPA: AGREEMENTS / "003_040fbbd37f20b493.txt"}
-
-
-@pytest.fixture
-def loaded():
-    call_command("load_sample_deals", stdout=io.StringIO())
 
 
 # --- Reading the numbered sections out of the agreements' own text ----------------------

@@ -44,21 +44,6 @@ def load() -> None:
     call_command("load_sample_deals", stdout=StringIO())
 
 
-@pytest.fixture
-def loaded():
-    load()
-
-
-@pytest.fixture
-def paa(loaded):
-    return Deal.objects.get(title=PAA)
-
-
-@pytest.fixture
-def spa(loaded):
-    return Deal.objects.get(title=SPA)
-
-
 def date_event(deal, name, day):
     event = deal.events.get(name=name)
     event.date = day
