@@ -238,3 +238,28 @@ def test_score_intake_refuses_an_empty_agreement(tmp_path):
         score_intake(empty, SAMPLES / "2003-calbay-placement-agent.json")
 
     assert str(refused.value) == "empty.txt is empty: upload the agreement's file again, or paste its text."
+
+
+# --- What the issue asks of the reader, on the two sample agreements together ----------------------
+
+def test_the_reader_meets_its_targets_on_both_sample_agreements():
+    """Obligations with a determinable deadline: recall >= 90%, precision >= 80% with the right rule;
+    parties and notice addresses: all of them and nothing else."""
+    from dealdesk.intake.reader import read_agreement
+    from dealdesk.intake.scoring import reviewed_document_read
+
+    found = proposed = expected = 0
+    for agreement, reviewed in (("calbay-2003.txt", "2003-calbay-placement-agent.json"),
+                                ("calbatech-spa-2005.txt", "2005-calbatech-spa.json")):
+        path = AGREEMENTS / agreement
+        result = score(reading=read_agreement(data=path.read_bytes(), filename=path.name),
+                       document=reviewed_document_read(path=SAMPLES / reviewed))
+        for name in (PARTIES, ADDRESSES):
+            assert (result.category(name).precision, result.category(name).recall) == (1.0, 1.0), agreement
+        dated = result.category(DATED)
+        found += len(dated.matched)
+        proposed += len(dated.matched) + len(dated.extra)
+        expected += len(dated.matched) + len(dated.missed)
+
+    assert found / expected >= 0.90, (found, expected)
+    assert found / proposed >= 0.80, (found, proposed)
