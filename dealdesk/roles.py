@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
 
-DOMAIN_APPS = ["dealdesk", "parties", "instruments", "closings", "obligations"]
+DOMAIN_APPS = ["dealdesk", "parties", "instruments", "closings", "obligations", "intake"]
 DEAL_ADMINISTRATORS = "Deal administrators"
 FINANCE = "Finance"
 AUDITORS = "Auditors"

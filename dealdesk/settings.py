@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "obligations",
     # The project wiring: run command, sample deals, roles.
     "dealdesk",
+    "dealdesk.intake",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.admin_view(dashboard.index)),
     path("admin/records/", admin.site.admin_view(dashboard.all_records), name="all-records"),
     path("admin/deals/", include("dealdesk.deal_documents.urls")),
+    path("admin/intake/", include("dealdesk.intake.urls")),
     path("admin/", admin.site.urls),
     path("reports/", include("dealdesk.report_urls")),
     path("calendar/", include("obligations.urls")),

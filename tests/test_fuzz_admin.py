@@ -33,6 +33,7 @@ from django.db import connection, models, transaction
 from django.urls import reverse
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, PeriodicTask, SolarSchedule
 
+from dealdesk.intake.models import AgreementIntake, IntakeProposal
 from deals.models import AgreementSection, Deal, DealEvent, RelatedAgreement
 from instruments.models import Draw, ReserveCovenant, ShareReservation, Tranche
 from obligations.models import CalendarFeed, Obligation, Occurrence, Reminder
@@ -143,6 +144,10 @@ def world(superuser, django_user_model):
         ClosingItem.objects.create(closing=closing, section="7(h)", title="Opinion of the Company's counsel",
                                    text="The Buyers shall have received the opinion.", kind="deliverable",
                                    condition_of="investor", satisfied_by=company)
+    intake = AgreementIntake.objects.create(title="CalbaTech notes (read)", text="The Company shall ...",
+                                            reader="rules-v1", uploaded_by=superuser)
+    IntakeProposal.objects.create(intake=intake, order=1, kind="party", span_start=0, span_end=11,
+                                  proposed={"legal_name": "CalbaTech, Inc."})
     # Room for what may exist once per deal or per user: a second deal with its own share class, a second user.
     spare = DealFactory(title="Cal-Bay equity line")
     spare_class = ShareClassFactory(deal=spare, issuer=company)

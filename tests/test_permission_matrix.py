@@ -85,6 +85,10 @@ POLICY = {
     "deal history: restore old version":(DENIED,     DENIED,  DENIED,   DENIED,   LOGIN),
 
     "deadlines report":                 (OK,         OK,      OK,       DENIED,   LOGIN),
+    # Reading an agreement proposes a deal: for those who may create one. Its record is read by all.
+    "read an agreement page":           (OK,         DENIED,  DENIED,   DENIED,   LOGIN),
+    "agreements read list":             (OK,         OK,      OK,       DENIED,   LOGIN),
+    "intake proposal list":             (OK,         OK,      OK,       DENIED,   LOGIN),
     "deadlines report CSV":             (OK,         OK,      OK,       DENIED,   LOGIN),
 }
 # fmt: on
@@ -198,6 +202,9 @@ CELLS = {
         watch=lambda w: Deal.objects.get(pk=w.deal.pk).title,
     ),
     "deadlines report": Cell(lambda w: "/reports/deadlines/"),
+    "read an agreement page": Cell(lambda w: reverse("intake:read")),
+    "agreements read list": Cell(admin_url("intake_agreementintake_changelist")),
+    "intake proposal list": Cell(admin_url("intake_intakeproposal_changelist")),
     "deadlines report CSV": Cell(lambda w: "/reports/deadlines/csv/"),
 }
 

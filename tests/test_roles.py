@@ -18,7 +18,7 @@ from tests.factories import DeadlineRuleFactory
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ["dealdesk", "parties", "instruments", "closings", "obligations"]
+DOMAIN_APPS = ["dealdesk", "parties", "instruments", "closings", "obligations", "intake"]
 
 
 def permissions_of(group_name: str) -> set[str]:
@@ -70,7 +70,8 @@ def test_deal_administrators_may_change_everything_about_deals_and_the_schedule(
 
     for app, model in [("dealdesk", "deal"), ("parties", "party"), ("instruments", "convertiblenote"),
                        ("obligations", "obligation"), ("obligations", "deadlinerule"),
-                       ("obligations", "occurrence"), ("django_celery_beat", "periodictask")]:
+                       ("obligations", "occurrence"), ("intake", "agreementintake"),
+                       ("django_celery_beat", "periodictask")]:
         assert {f"{app}.{action}_{model}" for action in ("add", "change", "delete", "view")} <= permissions
     assert "dealdesk.view_reports" in permissions
     # They may lift a colleague's login lockout, but not manage users.
