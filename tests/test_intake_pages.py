@@ -474,3 +474,24 @@ def test_each_rule_is_shown_in_the_words_an_administrator_reads(rule, words):
     from dealdesk.intake.review import rule_words
 
     assert rule_words(rule) == words
+
+
+def test_a_party_already_on_the_desk_keeps_what_the_desk_holds_and_gains_what_it_lacked(desk, reader):
+    # Acme is on the desk through another deal, with notes and its own notices address.
+    acme = Party.objects.create(legal_name="Acme Widgets, Inc.", form="corporation", jurisdiction="Nevada",
+                                notes="Fiscal year ends in June.")
+    acme.addresses.create(label="Notices", street_line_1="9 Old Road", city="Reno", region="NV")
+    intake = read_pasted(desk)
+
+    page = desk.get(reverse("intake:review", args=[intake.pk])).content.decode()
+    assert page.count("Already on the desk: what the desk holds of this party stays as it is") == 1
+
+    desk.post(reverse("intake:accept-remaining", args=[intake.pk]))
+    confirm(desk, intake)
+
+    acme.refresh_from_db()
+    assert (acme.jurisdiction, acme.notes) == ("Nevada", "Fiscal year ends in June.")
+    assert list(acme.addresses.values_list("label", "street_line_1", "city")) == [("Notices", "9 Old Road", "Reno")]
+    assert Deal.objects.get(title=TITLE).deal_parties.filter(party=acme, role="company").exists()
+    # The party the desk did not know is created as read.
+    assert Party.objects.get(legal_name="Beta Capital LLC").form == "llc"

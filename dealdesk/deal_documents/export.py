@@ -113,7 +113,7 @@ def deal_data(*, deal: Deal) -> DealData:
             RelatedAgreementData(title=r.title, dated_as_of=r.dated_as_of, description=r.description)
             for r in deal.related_agreements.order_by("pk")
         ),
-        parties=tuple(_party(party) for party in parties),
+        parties=tuple(party_data(party) for party in parties),
         roles=tuple(_role(role, by_document_order) for role in
                     deal.deal_parties.select_related("party", "signatory", "notice_address").order_by("pk")),
         notice_methods=tuple(
@@ -228,7 +228,8 @@ def _parties(deal: Deal, company: Party) -> list[Party]:
     return list(Party.objects.filter(pk__in=ids).order_by("pk"))
 
 
-def _party(party: Party) -> PartyData:
+def party_data(party: Party) -> PartyData:
+    """A party as the desk holds it, with its people and addresses."""
     return PartyData(
         legal_name=party.legal_name, short_name=party.short_name, form=party.form, jurisdiction=party.jurisdiction,
         is_broker_dealer=party.is_broker_dealer, is_accredited_investor=party.is_accredited_investor,

@@ -6,15 +6,19 @@ and loads it with the loader every deal document goes through, in one transactio
 """
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dealdesk.deal_documents.documents import DocumentError
+from dealdesk.deal_documents.documents import DealData, DocumentError
+from dealdesk.deal_documents.export import party_data
 from dealdesk.deal_documents.loading import deals_load
 from deals.models import Deal
+from parties.models import Party
 
 from . import extract
 from .assembly import assembled_deal
@@ -183,6 +187,35 @@ def intake_confirm(*, intake: AgreementIntake, user: AbstractBaseUser, title: st
         raise TitleRefused(f'A deal titled "{title}" is already on the desk; give this one another title.') from None
 
 
+def parties_on_desk(*, legal_names: list[str]) -> set[str]:
+    """Which of these parties the desk already holds (a party is one row however many deals name it)."""
+    return set(Party.objects.filter(legal_name__in=legal_names).values_list("legal_name", flat=True))
+
+
+def desk_parties_kept(data: DealData) -> DealData:
+    """A party already on the desk keeps what the desk holds of it; people and addresses it lacks are added.
+
+    The loader writes a party by its legal name: without this, confirming a reading would overwrite
+    another deal's party with what the reader made of it (a thinner record, or a misread one).
+    """
+    on_desk = {party.legal_name: party for party in
+               Party.objects.filter(legal_name__in=[p.legal_name for p in data.parties])
+               .prefetch_related("people", "addresses")}
+    parties = []
+    for proposed in data.parties:
+        party = on_desk.get(proposed.legal_name)
+        if party is None:
+            parties.append(proposed)
+            continue
+        kept = party_data(party)
+        names, labels = {p.name for p in kept.people}, {a.label for a in kept.addresses}
+        parties.append(dataclasses.replace(
+            kept,
+            people=kept.people + tuple(p for p in proposed.people if p.name not in names),
+            addresses=kept.addresses + tuple(a for a in proposed.addresses if a.label not in labels)))
+    return dataclasses.replace(data, parties=tuple(parties))
+
+
 def _confirm(*, intake: AgreementIntake, user: AbstractBaseUser, title: str) -> Deal:
     claimed = AgreementIntake.objects.select_for_update().get(pk=intake.pk)
     _require_open(claimed)
@@ -192,7 +225,7 @@ def _confirm(*, intake: AgreementIntake, user: AbstractBaseUser, title: str) -> 
     if not records:
         raise IntakeError("No proposal is accepted: accept or edit the ones the deal should hold, then confirm.")
     try:
-        deals_load(deals=(assembled_deal(reading=reading, records=records, title=title),))
+        deals_load(deals=(desk_parties_kept(assembled_deal(reading=reading, records=records, title=title)),))
     except DocumentError as error:
         raise IntakeError(str(error)) from None
     except ValidationError as error:

@@ -103,6 +103,7 @@ def review(request: HttpRequest, intake_id: int, *, editing: IntakeProposal | No
         "intake": intake,
         "pieces": text_pieces(text=intake.text, sections=intake.sections, rows=rows),
         "groups": proposal_groups(rows, intake.text),
+        "on_desk": services.parties_on_desk(legal_names=[row.record.get("legal_name", "") for row in rows if row.kind == "party"]),
         "unplaced": [(number, reason, section_id(number)) for number, reason in intake.unplaced],
         "passed_over": [(number, reason, section_id(number)) for number, reason in intake.passed_over],
         "counts": counts,

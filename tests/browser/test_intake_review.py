@@ -68,9 +68,10 @@ def test_the_cal_bay_agreement_read_and_accepted_falls_due_on_the_sample_deals_d
     page.fill("#id_title", TITLE)
     page.get_by_role("button", name="Confirm: create the deal").click()
 
+    # The deal's page says so once the confirm has been answered; only then is the deal looked up.
+    expect(page.locator(".messagelist .success")).to_contain_text("is on the desk")
     deal = Deal.objects.get(title=TITLE)
     expect(page).to_have_url(f"{page.url.split('/admin/')[0]}{reverse('admin:dealdesk_deal_change', args=[deal.pk])}")
-    expect(page.locator(".messagelist .success")).to_contain_text("is on the desk")
     read = due_dates(deal)
 
     call_command("load_sample_deals", stdout=StringIO())
