@@ -6,7 +6,8 @@ Run (the desk built by `manage.py generate_load --deals 10000 --seed 1`):
 
 For each report, in a process of its own (so each peak is its own):
 - the export: `export_report <name>` to /dev/null, exactly what an auditor runs (on PostgreSQL the
-  deadlines and compliance reports are written by COPY, the others by Python);
+  deadlines, compliance, attestations, reminders, parties and instruments reports are written by
+  COPY; fees, fee-totals, closings and history by Python; the "written by" column says which);
 - the floor: `COPY (SELECT <the plain columns of the same rows, joined, filtered and sorted
   the same way>) TO STDOUT WITH CSV`, read through psycopg as the export reads it: what the
   database costs before any formatting;
@@ -39,8 +40,7 @@ def floor_queryset(name: str):
     from closings.models import ClosingItem
     from deals.reporting import get_report
     from instruments.models import Draw
-    from obligations.models import Obligation, Occurrence, Reminder
-    from parties.models import DealParty
+    from obligations.models import Obligation, Occurrence
 
     report = get_report(name)
     filterset = report.filterset({})

@@ -6,21 +6,24 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db import models
-from django.db.models import F, Q, Value
+from django.db import connection, models
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf, Trim
 
+from deals.csvsafe import csv_cell_sql
 from deals.models import Deal
 from deals.reporting import (
     CHUNK_SIZE,
     MONEY,
     PERCENT,
     Col,
+    Joined,
     ListReport,
     Report,
     ReportFilterSet,
     as_of_records,
     deal_filter,
+    join_rows,
     money,
     percent,
     register,
@@ -303,6 +306,98 @@ def _register_part(queryset: models.QuerySet, kind: str, *, name, issuer: str, h
     return queryset.order_by().annotate(**columns).values(*columns)
 
 
+TEXT = models.TextField()
+# A covenant's multiple as `Decimal.normalize()` writes it: 2.00 -> "2", 1.50 -> "1.5".
+SHOWN_MULTIPLE = models.Func(models.Func(Trim(Cast("multiple", TEXT)), Value("0"), function="rtrim"), Value("."),
+                             function="rtrim", output_field=TEXT)
+
+
+def _thousands(number) -> models.Func:
+    """An integer as f"{n:,}" writes it: 1234567 -> "1,234,567"."""
+    return models.Func(Cast(number, TEXT), Value(r"(\d)(?=(\d{3})+$)"), Value(r"\1,"), Value("g"),
+                       function="regexp_replace", output_field=TEXT)
+
+
+def _issuable_on_conversion() -> models.Func:
+    """ConvertibleNote.shares_issuable_on_conversion: the principal over the conversion price, cut to a whole share."""
+    return Cast(models.Func(F("principal") / F("conversion_price"), function="trunc"), models.BigIntegerField())
+
+
+def _with_reserve_test(covenants: models.QuerySet) -> models.QuerySet:
+    """instruments.services.ReserveTest, computed by the database for each covenant: `t_required`,
+    `t_reserved` and `t_summary`. Each deal's notes and warrants are added up once, for all deals, and
+    joined (a subquery per figure would run a dozen times per covenant)."""
+    from django.contrib.postgres.aggregates import StringAgg  # only the COPY path, on PostgreSQL, asks
+
+    priced = Q(conversion_price__isnull=False) & ~Q(conversion_price=0)
+    whole = models.BigIntegerField()
+    notes = ConvertibleNote.objects.order_by().values("deal_id").annotate(
+        unpriced=models.Count("pk", filter=~priced),
+        missing=StringAgg(Concat(F("name"), Value(" has no conversion price"), output_field=TEXT), "; ",
+                          filter=~priced, order_by=("name",)),
+        conversion=models.Sum(_issuable_on_conversion(), filter=priced))
+    warrants = Warrant.objects.order_by().values("deal_id").annotate(shares=models.Sum("shares"))
+    reservations = ShareReservation.objects.order_by().filter(
+        purpose=ShareReservation.Purpose.DEAL_SECURITIES).values("share_class_id", "shares")
+    covenants = join_rows(covenants, alias="t_notes", rows=notes, key="deal_id", to=F("deal_id"))
+    covenants = join_rows(covenants, alias="t_warrants", rows=warrants, key="deal_id", to=F("deal_id"))
+    covenants = join_rows(covenants, alias="t_reservation", rows=reservations, key="share_class_id",
+                          to=F("share_class_id"))
+    covenants = covenants.annotate(
+        t_unpriced=Coalesce(Joined("t_notes", "unpriced", whole), 0, output_field=whole),
+        t_issuable=Coalesce(Joined("t_notes", "conversion", whole), 0, output_field=whole)
+        + Coalesce(Joined("t_warrants", "shares", whole), 0, output_field=whole),
+        t_reserved=Coalesce(Joined("t_reservation", "shares", whole), 0, output_field=whole),
+    )
+    covenants = covenants.annotate(t_ceiling=Cast(models.Func(F("multiple") * F("t_issuable"), function="ceil"),
+                                                  whole))
+    computed = Concat(
+        SHOWN_MULTIPLE, Value(" x "), _thousands(F("t_issuable")), Value(" issuable = "), _thousands(F("t_ceiling")),
+        Value(" required; "), _thousands(F("t_reserved")), Value(" reserved: "),
+        Case(When(t_ceiling__lte=F("t_reserved"), then=Value("met")),
+             default=Concat(Value("SHORT by "), _thousands(F("t_ceiling") - F("t_reserved")), output_field=TEXT),
+             output_field=TEXT),
+        Value("."), output_field=TEXT)
+    cannot = Concat(Value("Cannot compute: "), Joined("t_notes", "missing"), Value(". Reserved "),
+                    _thousands(F("t_reserved")), Value("."), output_field=TEXT)
+    return covenants.annotate(
+        t_required=Case(When(t_unpriced=0, then=F("t_ceiling")), default=None, output_field=whole),
+        t_summary=Case(When(t_unpriced=0, then=computed), default=cannot, output_field=TEXT),
+    )
+
+
+def _holder_name(holder: str):
+    return Coalesce(NullIf(F(holder), Value("")), Value(BUYERS_TOGETHER), output_field=TEXT)
+
+
+def _register_cells(kind: str) -> dict[str, tuple[models.Expression, models.Field] | None]:
+    """Each CSV column of one kind of register row, as (the value in the database, its field); None: blank."""
+    money, rate = models.DecimalField(max_digits=16, decimal_places=2), models.DecimalField(max_digits=7,
+                                                                                           decimal_places=6)
+    price, whole = models.DecimalField(max_digits=16, decimal_places=6), models.BigIntegerField()
+    date, text = models.DateField(), TEXT
+    common = {"deal": (F("deal__title"), text), "kind": (Value(kind), text), "name": (F("name"), text),
+              "issuer": (F("issuer__legal_name"), text), "section": (F("section"), text)}
+    if kind == "Share class":  # its reservations added up by `_parts(computed=True)`
+        return {**common, "authorized": (F("authorized"), whole), "issued": (F("issued_and_outstanding"), whole),
+                "reserved": (Coalesce(Joined("t_reservations", "total", whole), 0, output_field=whole), whole)}
+    if kind == "Convertible note":
+        shares = Case(When(Q(conversion_price__isnull=True) | Q(conversion_price=0), then=None),
+                      default=_issuable_on_conversion(), output_field=whole)
+        return {**common, "holder": (_holder_name("holder__legal_name"), text), "principal": (F("principal"), money),
+                "interest_rate": (F("interest_rate"), rate), "secured": (F("secured"), models.BooleanField()),
+                "issue_date": (F("issue_date"), date), "maturity_date": (F("maturity_date"), date),
+                "conversion_price": (F("conversion_price"), price), "shares": (shares, whole)}
+    if kind == "Warrant":
+        return {**common, "holder": (_holder_name("holder__legal_name"), text), "issue_date": (F("issue_date"), date),
+                "shares": (F("shares"), whole), "exercise_price": (F("exercise_price"), price),
+                "expiry_date": (F("expiry_date"), date)}
+    return {"deal": (F("deal__title"), text), "kind": (Value(kind), text),
+            "name": (Concat(SHOWN_MULTIPLE, Value(" x shares issuable"), output_field=text), text),
+            "issuer": (F("share_class__issuer__legal_name"), text), "section": (F("section"), text),
+            "shares": (F("t_required"), whole), "reserved": (F("t_reserved"), whole), "summary": (F("t_summary"), text)}
+
+
 @register
 class InstrumentsReport(Report):
     """Today's register is sorted and paged in the database, one union of its four kinds of row; as
@@ -332,6 +427,28 @@ class InstrumentsReport(Report):
             chunk_size=STREAM_CHUNK)
         while chunk := list(itertools.islice(entries, STREAM_CHUNK)):
             yield from self._rows_for([(entry["r_kind_order"], entry["r_id"]) for entry in chunk])
+
+    def copy_select(self, filterset, order=()):
+        """The register's CSV rows as one SELECT of the union PostgreSQL sorts for the page, each cell as
+        `csv_cell` writes it (the reserve test included); None where the register is built whole."""
+        if self._whole(filterset, order):
+            return None
+        names = [f"csv_cell_{index}" for index in range(len(self.csv_columns))]
+        parts = []
+        for part, kind in zip(self._parts(filterset, order, computed=True), KIND_ORDER, strict=True):
+            values = _register_cells(kind)
+            cells = {}
+            for name, col in zip(names, self.csv_columns, strict=True):
+                value = values.get(col.key)
+                cells[name] = csv_cell_sql(*value) if value else _none(TEXT)
+            parts.append(part.annotate(**cells).values(*part.query.values_select, *part.query.annotation_select,
+                                                       *names))
+        union = parts[0].union(*parts[1:], all=True).order_by(*self._ordering(order))
+        sql, params = union.query.sql_with_params()
+        quote = connection.ops.quote_name
+        # The sort keys stay inside: the CSV has the cells only, in the union's order.
+        return (f"SELECT {', '.join(quote(name) for name in names)} FROM ({connection.ops.compose_sql(sql, params)})"
+                f" {quote('register')}")
 
     def count(self, filterset):
         if filterset.as_of_day:
@@ -363,13 +480,16 @@ class InstrumentsReport(Report):
         return [*fields, "r_deal_title", F("r_deal_dated").desc(nulls_first=True), "r_deal_id", "r_kind_order",
                 "r_sub", "r_name_sort", "r_id"]
 
-    def _parts(self, filterset, order=()) -> list[models.QuerySet]:
+    def _parts(self, filterset, order=(), *, computed: bool = False) -> list[models.QuerySet]:
         options = filterset.options
         sorted_by = {TEXT_SORTS[key] for key in (alias.lstrip("-") for alias in self.clean_order(order))
                      if key in TEXT_SORTS}
         deal, party = options.get("deal"), options.get("party")
         share_classes, notes, warrants = ShareClass.objects.all(), ConvertibleNote.objects.all(), Warrant.objects.all()
-        covenants = self._covenants()
+        # A deal has one covenant at most (a one-to-one), so each is its deal's first; the COPY
+        # path leaves out the filter that says so, which the planner reckons keeps one row and
+        # answers with a nested loop over the joined sums.
+        covenants = ReserveCovenant.objects.all() if computed else self._covenants()
         if deal:
             share_classes, notes, warrants = (q.filter(deal=deal) for q in (share_classes, notes, warrants))
             covenants = covenants.filter(deal=deal)
@@ -378,9 +498,11 @@ class InstrumentsReport(Report):
             notes = notes.filter(Q(issuer=party) | Q(holder=party))
             warrants = warrants.filter(Q(issuer=party) | Q(holder=party))
             covenants = covenants.filter(share_class__issuer=party)
-        multiple = Trim(Cast("multiple", models.TextField()))  # 2.00 -> "2": what the page shows
-        shown_multiple = models.Func(models.Func(multiple, Value("0"), function="rtrim"), Value("."),
-                                     function="rtrim", output_field=models.TextField())
+        if computed:  # the figures Python computes for the page, for the COPY path
+            covenants = _with_reserve_test(covenants)
+            share_classes = join_rows(share_classes, alias="t_reservations", rows=ShareReservation.objects.order_by()
+                                      .values("share_class_id").annotate(total=models.Sum("shares")),
+                                      key="share_class_id", to=F("pk"))
         return [
             _register_part(share_classes, "Share class", name=F("name"), issuer="issuer__legal_name", holder=None,
                            section="section", sub=F("kind"), sorted_by=sorted_by, authorized=F("authorized"),
@@ -395,7 +517,7 @@ class InstrumentsReport(Report):
                            issue_date=F("issue_date"),
                            exercise_price=F("exercise_price"), expiry_date=F("expiry_date")),
             _register_part(covenants, "Reserve test",
-                           name=Concat(shown_multiple, Value(" x shares issuable"), output_field=models.TextField()),
+                           name=Concat(SHOWN_MULTIPLE, Value(" x shares issuable"), output_field=models.TextField()),
                            issuer="share_class__issuer__legal_name", holder=None, section="section",
                            sorted_by=sorted_by),
         ]

@@ -12,13 +12,14 @@ from decimal import Decimal
 
 import django_filters
 from django.db import models
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, NullIf
 
 from deals.models import Deal
 from deals.reporting import (
     MONEY,
     PERCENT,
+    Aggregated,
     Col,
     ListReport,
     QuerysetReport,
@@ -28,6 +29,7 @@ from deals.reporting import (
     date_filter,
     deal_filter,
     end_of_day,
+    in_chunks,
     register,
 )
 from instruments.models import ConvertibleNote, Draw, EquityLine
@@ -37,6 +39,7 @@ from parties.models import Party
 from parties.reports import party_filter
 from reckoning.standing import Standing
 
+PENALTY_CHUNK = 2_000  # covenants (and draws) read at a time by the fees report
 OBLIGATION_ORDER = ("rule__obligation__deal__title", "rule__obligation__section", "rule__obligation__title")
 
 
@@ -324,10 +327,15 @@ class AttestationsReport(QuerysetReport):
     def csv_values(self, filterset):
         from django.contrib.postgres.aggregates import StringAgg  # only the COPY path, on PostgreSQL, asks
 
-        beneficiaries = Obligation.beneficiaries.through.objects.filter(obligation_id=OuterRef("rule__obligation_id"))
-        protects = Subquery(beneficiaries.order_by().values("obligation_id").annotate(
-            names=StringAgg("party__legal_name", "; ", order_by=("party__legal_name",))).values("names"),
-            output_field=models.TextField())
+        # Who each covenant protects, gathered once per covenant (not once per due date).
+        beneficiaries = Obligation.beneficiaries.through.objects.filter(
+            obligation__kind=Obligation.Kind.STANDING_COVENANT)
+        if filterset.options.get("deal"):
+            beneficiaries = beneficiaries.filter(obligation__deal=filterset.options["deal"])
+        protects = Aggregated(
+            beneficiaries.order_by().values("obligation_id").annotate(
+                names=StringAgg("party__legal_name", "; ", order_by=("party__legal_name",))),
+            key="obligation_id", value="names", to=F("rule__obligation_id"))
         # User.get_full_name() (first and last name, stripped) or else the username.
         full_name = models.Func(Concat(F("done_by__first_name"), Value(" "), F("done_by__last_name"),
                                        output_field=models.TextField()),
@@ -483,27 +491,55 @@ class FeesReport(ListReport):
     total_columns = ("amount",)
 
     def unsorted_rows(self, filterset):
-        return [*self._fee_rows(filterset), *self._penalty_rows(filterset)]
+        return list(self.streamed_rows(filterset))
+
+    def streamed_rows(self, filterset) -> Iterator[dict]:
+        """Every row in the report's own order (the draws by date, then each covenant in breach), read a
+        few thousand at a time: an export of the whole desk keeps its memory flat."""
+        yield from self._fee_rows(filterset)
+        yield from self._penalty_rows(filterset)
+
+    def csv_rows(self, filterset, order=()):
+        if self.clean_order(order):
+            return super().csv_rows(filterset, order)
+        return self.streamed_rows(filterset)
 
     def _fee_rows(self, filterset) -> Iterator[dict]:
         options, day = filterset.options, filterset.today
         if filterset.as_of_day:
-            lines = {r.id: r.instance for r in as_of_records(EquityLine, day)}
-            draws = [r.instance for r in as_of_records(Draw, day)]
-            deals = {r.id: r.instance for r in as_of_records(Deal, day)}
-            parties = {r.id: r.instance for r in as_of_records(Party, day)}
-            for line in lines.values():
-                line.deal = deals.get(line.deal_id) or Deal(title="")
-                for name in ("issuer", "investor", "placement_agent"):
-                    setattr(line, name, parties.get(getattr(line, f"{name}_id")))
-            draws = [d for d in draws if d.equity_line_id in lines]
-            for draw in draws:
-                draw.equity_line = lines[draw.equity_line_id]
-        else:
-            draws = Draw.objects.select_related(
-                "equity_line__deal", "equity_line__issuer", "equity_line__investor", "equity_line__placement_agent")
-            if options.get("deal"):  # read only the deal's draws (the check below keeps the as-of path right)
-                draws = draws.filter(equity_line__deal=options["deal"])
+            yield from self._fee_rows_as_of(filterset)
+            return
+        draws = Draw.objects.filter(date__lte=day)
+        if options.get("deal"):
+            draws = draws.filter(equity_line__deal=options["deal"])
+        if options.get("start"):
+            draws = draws.filter(date__gte=options["start"])
+        if options.get("end"):
+            draws = draws.filter(date__lte=options["end"])
+        if party := options.get("party"):
+            draws = draws.filter(Q(equity_line__issuer=party) | Q(equity_line__investor=party)
+                                 | Q(equity_line__placement_agent=party))
+        # Plain values, not five model objects a draw: an export reads every draw of the desk.
+        for date, amount, rate, deal, issuer, agent in draws.order_by("date", "pk").values_list(
+            "date", "amount", "equity_line__placement_fee_rate", "equity_line__deal__title",
+            "equity_line__issuer__legal_name", "equity_line__placement_agent__legal_name",
+        ).iterator(chunk_size=PENALTY_CHUNK):
+            yield _fee_row(deal=deal, date=date, amount=amount, line=EquityLine(placement_fee_rate=rate),
+                           payer=issuer or "", payee=agent or "")
+
+    def _fee_rows_as_of(self, filterset) -> Iterator[dict]:
+        options, day = filterset.options, filterset.today
+        lines = {r.id: r.instance for r in as_of_records(EquityLine, day)}
+        draws = [r.instance for r in as_of_records(Draw, day)]
+        deals = {r.id: r.instance for r in as_of_records(Deal, day)}
+        parties = {r.id: r.instance for r in as_of_records(Party, day)}
+        for line in lines.values():
+            line.deal = deals.get(line.deal_id) or Deal(title="")
+            for name in ("issuer", "investor", "placement_agent"):
+                setattr(line, name, parties.get(getattr(line, f"{name}_id")))
+        draws = [d for d in draws if d.equity_line_id in lines]
+        for draw in draws:
+            draw.equity_line = lines[draw.equity_line_id]
         for draw in sorted(draws, key=lambda d: (d.date, d.pk)):
             line = draw.equity_line
             involved = {line.issuer_id, line.investor_id, line.placement_agent_id}
@@ -513,33 +549,13 @@ class FeesReport(ListReport):
                 continue
             if options.get("party") and options["party"].pk not in involved:
                 continue
-            yield {
-                "kind": "Placement fee",
-                "deal": line.deal.title,
-                "item": f"Draw of {draw.date.isoformat()}",
-                "payer": str(line.issuer or ""),
-                "payee": str(line.placement_agent or ""),
-                "date": draw.date,
-                "base": draw.amount,
-                "rate": line.placement_fee_rate,
-                "days": None,
-                "amount": draw.placement_fee,
-                "how": f"{(line.placement_fee_rate * 100).normalize():f}% of the draw.",
-            }
+            yield _fee_row(deal=line.deal.title, date=draw.date, amount=draw.amount, line=line,
+                           payer=str(line.issuer or ""), payee=str(line.placement_agent or ""))
 
-    def _obligations(self, filterset) -> tuple[dict[int, Obligation], dict[int, list[ConvertibleNote]]]:
-        """Obligations with a penalty in numbers, and the notes of each deal (as they stood on the as-of day)."""
+    def _obligations_as_of(self, filterset) -> tuple[dict[int, Obligation], dict[int, list[ConvertibleNote]]]:
+        """Obligations with a penalty in numbers, and the notes of each deal, as they stood on the as-of day."""
         day = filterset.as_of_day
-        deal = filterset.options.get("deal")
         notes = defaultdict(list)
-        if not day:
-            # One deal's report reads that deal's rows only, not the whole desk's.
-            for note in ConvertibleNote.objects.filter(**({"deal": deal} if deal else {})).select_related("holder"):
-                notes[note.deal_id].append(note)
-            obligations = Obligation.objects.exclude(penalty=Obligation.Penalty.NONE).select_related("deal", "obligor")
-            if deal:
-                obligations = obligations.filter(deal=deal)
-            return {obligation.pk: obligation for obligation in obligations}, notes
         deals = {r.id: r.instance for r in as_of_records(Deal, day)}
         parties = {r.id: r.instance for r in as_of_records(Party, day)}
         for record in as_of_records(ConvertibleNote, day):
@@ -555,12 +571,64 @@ class FeesReport(ListReport):
         return obligations, notes
 
     def _penalty_rows(self, filterset) -> Iterator[dict]:
-        options, day = filterset.options, filterset.today
-        obligations, notes = self._obligations(filterset)
         if filterset.as_of_day:
-            occurrences = as_of_records(Occurrence, day).select_related("rule")
-        else:
-            occurrences = Occurrence.objects.select_related("rule")
+            yield from self._penalty_rows_as_of(filterset)
+            return
+        # Covenants in the order their first due date in breach comes (as the due dates are listed:
+        # by due date, then id), each chunk's rows from a few queries.
+        for chunk in in_chunks(self._penalised_in_order(filterset), PENALTY_CHUNK):
+            obligations = Obligation.objects.select_related("deal", "obligor").in_bulk(chunk)
+            notes = defaultdict(list)
+            for note in ConvertibleNote.objects.filter(
+                deal__in={obligation.deal_id for obligation in obligations.values()}
+            ).select_related("holder"):
+                notes[note.deal_id].append(note)
+            spells = defaultdict(list)
+            for obligation_id, status, due_date, done_on in self._penalised_due_dates(filterset).filter(
+                rule__obligation_id__in=chunk
+            ).values_list("rule__obligation_id", "status", "due_date", "done_on").order_by("due_date", "id"):
+                spells[obligation_id].append(penalties.breach_spell(status=status, due_date=due_date,
+                                                                    done_on=done_on, as_of=filterset.today))
+            beneficiaries = self._beneficiaries(chunk)
+            for obligation_id in chunk:
+                obligation = obligations[obligation_id]
+                yield from self._obligation_rows(filterset, obligation, spells[obligation_id],
+                                                 beneficiaries[obligation_id], notes[obligation.deal_id])
+
+    def _penalised_due_dates(self, filterset) -> models.QuerySet:
+        """Today's due dates, before the day, of the covenants with a penalty in numbers, in the date range."""
+        options = filterset.options
+        occurrences = Occurrence.objects.filter(due_date__lt=filterset.today).exclude(
+            rule__obligation__penalty=Obligation.Penalty.NONE)
+        if options.get("deal"):
+            occurrences = occurrences.filter(rule__obligation__deal=options["deal"])
+        if options.get("start"):
+            occurrences = occurrences.filter(due_date__gte=options["start"])
+        if options.get("end"):
+            occurrences = occurrences.filter(due_date__lte=options["end"])
+        return occurrences
+
+    def _penalised_in_order(self, filterset) -> list[int]:
+        first_seen = {}
+        for obligation_id in self._penalised_due_dates(filterset).order_by("due_date", "id").values_list(
+            "rule__obligation_id", flat=True
+        ).iterator(chunk_size=10 * PENALTY_CHUNK):
+            first_seen.setdefault(obligation_id, None)
+        return list(first_seen)
+
+    @staticmethod
+    def _beneficiaries(obligation_ids) -> dict[int, list[Party]]:
+        beneficiaries = defaultdict(list)
+        for link in Obligation.beneficiaries.through.objects.filter(
+            obligation_id__in=list(obligation_ids)
+        ).select_related("party").order_by("party__legal_name"):
+            beneficiaries[link.obligation_id].append(link.party)
+        return beneficiaries
+
+    def _penalty_rows_as_of(self, filterset) -> Iterator[dict]:
+        options, day = filterset.options, filterset.today
+        obligations, notes = self._obligations_as_of(filterset)
+        occurrences = as_of_records(Occurrence, day).select_related("rule")
         occurrences = occurrences.filter(due_date__lt=day, rule__obligation_id__in=list(obligations))
         spells = defaultdict(list)
         for occurrence in occurrences.iterator(chunk_size=500):
@@ -568,38 +636,40 @@ class FeesReport(ListReport):
                 spell = Occurrence(status=occurrence.status, due_date=occurrence.due_date,
                                    done_on=occurrence.done_on).breach_spell(day)
                 spells[occurrence.rule.obligation_id].append(spell)
-        beneficiaries = defaultdict(list)
-        for link in Obligation.beneficiaries.through.objects.filter(
-            obligation_id__in=list(obligations)
-        ).select_related("party").order_by("party__legal_name"):
-            beneficiaries[link.obligation_id].append(link.party)
+        beneficiaries = self._beneficiaries(obligations)
         for obligation_id, obligation_spells in spells.items():
             obligation = obligations[obligation_id]
             if options.get("deal") and obligation.deal_id != options["deal"].pk:
                 continue
-            union = penalties.breach_spells(obligation_spells)
-            if not union:
+            yield from self._obligation_rows(filterset, obligation, obligation_spells, beneficiaries[obligation_id],
+                                             notes[obligation.deal_id])
+
+    def _obligation_rows(self, filterset, obligation: Obligation, spells: list, beneficiaries: list[Party],
+                         deal_notes: list[ConvertibleNote]) -> Iterator[dict]:
+        """The covenant's penalty accrued, one row per payee; none when it was never in breach."""
+        options, day = filterset.options, filterset.today
+        union = penalties.breach_spells(spells)
+        if not union:
+            return
+        for payees, payee_notes, reading in self._payees(obligation, beneficiaries, deal_notes):
+            party = options.get("party")
+            if party and party.pk != obligation.obligor_id and party.pk not in {p.pk for p in payees}:
                 continue
-            for payees, payee_notes, reading in self._payees(obligation, beneficiaries[obligation_id],
-                                                              notes[obligation.deal_id]):
-                party = options.get("party")
-                if party and party.pk != obligation.obligor_id and party.pk not in {p.pk for p in payees}:
-                    continue
-                base_on = obligation.penalty_base_on(notes=payee_notes)
-                base = base_on(day) if base_on else None
-                yield {
-                    "kind": "Penalty accrued",
-                    "deal": obligation.deal.title,
-                    "item": f"s.{obligation.section} {obligation.title}",
-                    "payer": str(obligation.obligor),
-                    "payee": ", ".join(p.legal_name for p in payees),
-                    "date": union[0].start,
-                    "base": penalties.to_cents(base.total) if base else None,
-                    "rate": obligation.penalty_rate,
-                    "days": sum(spell.days for spell in union),
-                    "amount": obligation.penalty_accrued(spells=union, notes=payee_notes),
-                    "how": _how(union, base, day, reading),
-                }
+            base_on = obligation.penalty_base_on(notes=payee_notes)
+            base = base_on(day) if base_on else None
+            yield {
+                "kind": "Penalty accrued",
+                "deal": obligation.deal.title,
+                "item": f"s.{obligation.section} {obligation.title}",
+                "payer": str(obligation.obligor),
+                "payee": ", ".join(p.legal_name for p in payees),
+                "date": union[0].start,
+                "base": penalties.to_cents(base.total) if base else None,
+                "rate": obligation.penalty_rate,
+                "days": sum(spell.days for spell in union),
+                "amount": obligation.penalty_accrued(spells=union, notes=payee_notes),
+                "how": _how(union, base, day, reading),
+            }
 
     @staticmethod
     def _payees(obligation: Obligation, beneficiaries: list[Party], deal_notes: list[ConvertibleNote]):
@@ -647,7 +717,11 @@ class FeeTotalsReport(ListReport):
 
     def unsorted_rows(self, filterset):
         totals: dict[tuple[str, str], dict] = {}
-        for row in FeesReport().built_rows(filterset):
+        # The fees report's rows as they stream: the totals are all this keeps.
+        fees = FeesReport()
+        rows = fees.built_rows(filterset) if fees.name in filterset.__dict__.get("_built_rows", {}) \
+            else fees.streamed_rows(filterset)
+        for row in rows:
             column = "fees" if row["kind"] == "Placement fee" else "penalties"
             for key in (("Deal", row["deal"]), ("Payee", row["payee"])):
                 total = totals.setdefault(key, {"totals_for": key[0], "name": key[1], "fees": Decimal("0.00"),
@@ -655,6 +729,23 @@ class FeeTotalsReport(ListReport):
                 total[column] += row["amount"] or 0
                 total["amount"] += row["amount"] or 0
         return list(totals.values())
+
+
+def _fee_row(*, deal: str, date: datetime.date, amount: Decimal, line: EquityLine, payer: str, payee: str) -> dict:
+    """PAA s.10: the placement fee on one draw."""
+    return {
+        "kind": "Placement fee",
+        "deal": deal,
+        "item": f"Draw of {date.isoformat()}",
+        "payer": payer,
+        "payee": payee,
+        "date": date,
+        "base": amount,
+        "rate": line.placement_fee_rate,
+        "days": None,
+        "amount": line.fee_for(amount),
+        "how": f"{(line.placement_fee_rate * 100).normalize():f}% of the draw.",
+    }
 
 
 def _how(spells: list[penalties.Spell], base: penalties.Base | None, day: datetime.date, reading: str) -> str:

@@ -5,11 +5,12 @@ from collections import defaultdict
 
 import django_filters
 from django.db import models
-from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.db.models.functions import Concat, Lower, NullIf
 
 from deals.models import Deal
 from deals.reporting import (
+    Aggregated,
     Col,
     ListReport,
     QuerysetReport,
@@ -135,9 +136,17 @@ class PartiesReport(QuerysetReport):
             return None  # rebuilt from the audit trail in Python
         from django.contrib.postgres.aggregates import StringAgg  # only the COPY path, on PostgreSQL, asks
 
-        copies = DealParty.copy_to.through.objects.filter(dealparty_id=OuterRef("pk")).order_by().values(
-            "dealparty_id").annotate(lines=StringAgg(one_line_sql("address__"), "; ", order_by=(
-                "address__party__legal_name", "address__label", "address__id"))).values("lines")
+        # Each role's copies, gathered once for all the roles listed (not a subquery per role).
+        links = DealParty.copy_to.through.objects.all()
+        if filterset.options.get("deal"):
+            links = links.filter(dealparty__deal=filterset.options["deal"])
+        if filterset.options.get("party"):
+            links = links.filter(dealparty__party=filterset.options["party"])
+        copies = Aggregated(
+            links.order_by().values("dealparty_id").annotate(
+                lines=StringAgg(one_line_sql("address__"), "; ", order_by=(
+                    "address__party__legal_name", "address__label", "address__id"))),
+            key="dealparty_id", value="lines", to=F("pk"))
         text = models.TextField()
         return {
             "deal": F("deal__title"),
@@ -151,7 +160,7 @@ class PartiesReport(QuerysetReport):
             "phone": F("notice_address__phone"),
             "fax": F("notice_address__fax"),
             "email": F("notice_address__email"),
-            "copy_to": Subquery(copies, output_field=text),
+            "copy_to": copies,
         }
 
     def _as_of(self, filterset) -> bool:

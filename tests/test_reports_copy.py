@@ -1,6 +1,7 @@
 """On PostgreSQL the big reports' CSV is written by the database (COPY): byte for byte the CSV Python writes."""
 import csv
 import datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -9,18 +10,24 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 
+from deals.csvsafe import csv_cell
 from deals.reporting import copy_statement, csv_lines, csv_stream, get_report
 from obligations.models import DeadlineRule, Occurrence, Reminder
 from parties.models import Party
 from parties.models import DealParty
+from instruments.models import ReserveCovenant, ShareReservation
 from tests.factories import (
     AddressFactory,
+    ConvertibleNoteFactory,
     DeadlineRuleFactory,
     DealFactory,
     DealPartyFactory,
+    EquityLineFactory,
     ObligationFactory,
     PartyFactory,
     PersonFactory,
+    ShareClassFactory,
+    WarrantFactory,
 )
 
 pytestmark = [
@@ -166,8 +173,9 @@ def test_the_database_writes_the_same_bytes_as_python_for_every_filter_and_sort(
     assert compared > 300  # rows compared, over every filter and sort
 
 
-def test_filters_by_deal_and_party_and_a_byte_order_mark_match_too(awkward_desk):
-    report = get_report("deadlines")
+@pytest.mark.parametrize("name", ["deadlines", "attestations"])  # rule 5's obligation is a standing covenant
+def test_filters_by_deal_and_party_and_a_byte_order_mark_match_too(awkward_desk, name):
+    report = get_report(name)
     obligation = awkward_desk[5].obligation
     for data in ({"deal": obligation.deal_id}, {"party": obligation.obligor_id}):
         filterset = report.filterset(data)
@@ -256,3 +264,107 @@ def test_the_database_writes_the_same_notice_directory_as_python(awkward_directo
     everything = report.filterset({})
     assert everything.is_valid()
     assert ",'=1+1," in copied_csv(report, everything).decode()  # a phone number typed as a formula
+
+
+@pytest.fixture
+def awkward_register():
+    """Share classes, notes and warrants with awkward names, and a reserve test of every outcome:
+    met, short, and one that cannot be computed (a note without a conversion price)."""
+    issuers = [PartyFactory(legal_name=f"{text} issuer") for text in AWKWARD[:6]]
+    holders = [Party.objects.create(legal_name=f"{text} holder") for text in AWKWARD[6:]]
+    deals = []
+    for index, issuer in enumerate(issuers):
+        deal = DealFactory(title=AWKWARD[(index * 2 + 1) % len(AWKWARD)])
+        deals.append(deal)
+        common = ShareClassFactory(deal=deal, issuer=issuer, name=AWKWARD[index][:100], section=AWKWARD[-index][:30],
+                                   authorized=200_000_000 + index, issued_and_outstanding=43_980_227)
+        ShareClassFactory(deal=deal, issuer=issuer, kind="preferred", name=f"Series {index}", authorized=1_000,
+                          issued_and_outstanding=0, section="")
+        reserved = (0, 1_500, 30_000_000, 500_000_000)[index % 4]  # short, short, short, met
+        for purpose, shares in ((ShareReservation.Purpose.DEAL_SECURITIES, reserved),
+                                (ShareReservation.Purpose.STOCK_OPTIONS, 2_345_678)):
+            if index % 3 != 2:  # some classes reserve nothing at all
+                ShareReservation.objects.create(share_class=common, purpose=purpose, shares=shares)
+        for number, holder in enumerate([None, *holders[index % 3::4]]):
+            ConvertibleNoteFactory(
+                deal=deal, issuer=issuer, holder=holder, name=f"{AWKWARD[(index + number) % len(AWKWARD)]} {number}",
+                principal=Decimal("800000.00") * (number + 1), interest_rate=Decimal("0.1") if number else Decimal("0"),
+                secured=bool(number % 2), issue_date=None if number == 2 else datetime.date(2005, 5, 23),
+                maturity_date=datetime.date(2007, 5, 23) if number % 2 else None,
+                conversion_price=None if (index == 4 and number) else Decimal("0.0725") + number,
+                section=AWKWARD[number][:30])
+            WarrantFactory(deal=deal, issuer=issuer, holder=holder, name=f"Warrants {AWKWARD[number]}",
+                           shares=4_857_316 * (number + 1), exercise_price=None if number else Decimal("0.1"),
+                           issue_date=datetime.date(2005, 5, 23), expiry_date=datetime.date(2010, 5, 23),
+                           section="s.1")
+        if index != 5:  # a deal without a reserve covenant has no reserve test
+            ReserveCovenant.objects.create(deal=deal, share_class=common, section=AWKWARD[index][:30],
+                                           multiple=(Decimal("2.00"), Decimal("1.50"), Decimal("10.00"),
+                                                     Decimal("0.25"))[index % 4])
+    return deals, issuers, holders
+
+
+def test_the_database_writes_the_same_instruments_register_as_python(awkward_register):
+    deals, issuers, holders = awkward_register
+    report = get_report("instruments")
+    compared = 0
+    for data in ({}, {"deal": deals[4].pk}, {"party": issuers[1].pk}, {"party": holders[2].pk}):
+        filterset = report.filterset(data)
+        assert filterset.is_valid()
+        for order in ((), ("-deal",), ("holder", "-issue_date"), ("name",), ("-principal", "kind"), ("section",),
+                      ("expiry_date",), ("-authorized",)):
+            order = report.clean_order(order)
+            expected = python_csv(report, filterset, order)
+            assert copied_csv(report, filterset, order) == expected, (data, order)
+            compared += expected.count(b"\r\n") - 1
+    assert compared > 400
+    everything = report.filterset({})
+    assert everything.is_valid()
+    text = copied_csv(report, everything).decode()
+    assert "Cannot compute: " in text and " has no conversion price; " in text  # two notes, in name order
+    assert "reserved: SHORT by " in text and "reserved: met." in text
+    assert ",10 x shares issuable," in text and ",1.5 x shares issuable," in text and "0.25 x " in text
+    assert ",The buyers together," in text
+
+
+def test_a_register_sorted_by_a_column_python_computes_is_written_by_python(awkward_register):
+    report = get_report("instruments")
+    filterset = report.filterset({})
+    assert filterset.is_valid()
+    assert copy_statement(report, filterset, ("shares",)) is None
+    as_of = report.filterset({"as_of": "2005-07-01"})
+    assert as_of.is_valid()
+    assert copy_statement(report, as_of, ()) is None
+
+
+def test_the_fees_csv_streams_the_rows_the_page_builds(awkward_desk):
+    """The export reads the draws and covenants a chunk at a time; its rows are the page's, in the page's order."""
+    rules = awkward_desk
+    line = EquityLineFactory(deal=rules[3].obligation.deal, placement_agent=PartyFactory(legal_name="=agent"))
+    for day in (datetime.date(2005, 8, 1), datetime.date(2005, 7, 1), datetime.date(2005, 12, 1)):
+        line.draws.create(date=day, amount=Decimal("125000.55"))
+    for index, rule in enumerate(rules[2:]):
+        obligation = rule.obligation
+        obligation.penalty = ("monthly_on_notes", "annual_on_amount")[index % 2]
+        obligation.penalty_rate, obligation.penalty_base_amount = Decimal("0.03"), Decimal("365000.00")
+        obligation.save()
+        ConvertibleNoteFactory(deal=obligation.deal, holder=None if index % 3 else PartyFactory())
+    report = get_report("fees")
+    with at(TODAY):
+        for data in ({}, {"start": "2005-07-01", "end": "2005-08-31"}, {"party": line.placement_agent_id},
+                     {"deal": rules[4].obligation.deal_id}):
+            filterset = report.filterset(data)
+            assert filterset.is_valid()
+            built = report.filterset(data)
+            assert built.is_valid()
+            streamed = python_csv(report, filterset)
+            rows = list(csv.reader(StringIO(streamed.decode(), newline="")))
+            page = [[csv_cell(row[col.key]) for col in report.csv_columns] for row in report.built_rows(built)]
+            assert rows[1:] == page
+        everything = report.filterset({})
+        assert everything.is_valid()
+        rows = list(csv.reader(StringIO(python_csv(report, everything).decode(), newline="")))
+    # The draws by date (the December one is after the day), then the covenants in breach.
+    assert [row[:2] + row[5:6] for row in rows[1:3]] == [["Placement fee", "Two\nlines deal 3", "2005-07-01"],
+                                                         ["Placement fee", "Two\nlines deal 3", "2005-08-01"]]
+    assert {row[0] for row in rows[3:]} == {"Penalty accrued"} and len(rows) > 3 + 6
