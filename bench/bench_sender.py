@@ -1,7 +1,7 @@
 """How fast the reminder sender empties its queue into a local SMTP server, beside that server's own ceiling.
 
 Run: .venv/bin/python bench/bench_sender.py --database-url postgres://postgres@127.0.0.1:5432/dealdesk_bench_sender
-     [--emails 2000] [--per-email 1]
+     [--emails 2000] [--per-email 1] [--batch-emails 20]
 
 The database is emptied of deals and migrated (use one of its own). It fills the outbox with
 `--emails` recipients, each owed `--per-email` due dates a week away, so the sweep plans
@@ -10,7 +10,8 @@ aiosmtpd's Sink in a process of its own on a free port.
 
 Measured in the same run:
 - the sender, `reminders_send_pending` (claim, render, send, record), in 1, 2 and 4 worker
-  processes at once: emails/s and reminders/s;
+  processes at once: emails/s and reminders/s, timed from the moment every worker is ready
+  (Django set up, URLconf loaded, as in a long-lived Celery worker) to the last one done;
 - the physical limit: the same number of messages of the same size, built beforehand, sent by
   smtplib over one connection with no database: what the SMTP server and the loopback allow.
 """
@@ -84,47 +85,66 @@ def fill(emails: int, per_email: int) -> int:
     return len(reminders_create_due(today=TODAY))
 
 
-def requeue() -> None:
+def sweep_desk() -> list[int]:
+    """--keep-desk: the desk's own sweep of TODAY (its history of sent reminders stays); returns the rows it planned."""
+    from obligations.models import Reminder
+    from obligations.reminders import reminders_create_due
+
+    last = Reminder.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    reminders_create_due(today=TODAY)
+    return list(Reminder.objects.filter(pk__gt=last).values_list("pk", flat=True))
+
+
+def requeue(rows: list[int] | None) -> None:
+    """The outbox as the sweep left it: every row (or only `rows`) pending, never tried."""
     from obligations.models import Reminder
 
-    Reminder.objects.update(status=Reminder.Status.PENDING, attempts=0, claimed_at=None, sent_at=None,
-                            message_id="", next_attempt_at=None, last_error="")
+    outbox = Reminder.objects.all() if rows is None else Reminder.objects.filter(pk__in=rows)
+    outbox.update(status=Reminder.Status.PENDING, attempts=0, claimed_at=None, sent_at=None, message_id="",
+                  next_attempt_at=None, last_error="", unknown_outcomes=0, alerted_at=None)
 
 
-def _worker(database_url: str, email_url: str, results) -> None:
+def _worker(database_url: str, email_url: str, ready, go, results) -> None:
     # One log line per reminder is the sender's normal work: the bench keeps it, written to nowhere.
     sys.stderr = open(os.devnull, "w")
     common.setup_django(database_url, EMAIL_URL=email_url)
+    from django.urls import reverse
+
     from obligations.reminders import reminders_send_pending
 
+    # A Celery worker lives for many sweeps: its URLconf (read on the first link an email carries,
+    # about a second) is loaded before the clock starts, as it would be after its first sweep.
+    reverse("admin:index")
+    ready.put(os.getpid())
+    go.wait()
+    cpu = time.process_time()
     result = reminders_send_pending(today=TODAY)
-    results.put(len(result.sent))
+    results.put((time.perf_counter(), len(result.sent), len({reminder.message_id for reminder in result.sent}),
+                 time.process_time() - cpu))
 
 
-def run_senders(workers: int, database_url: str, email_url: str) -> tuple[float, int]:
+def run_senders(workers: int, database_url: str, email_url: str) -> tuple[float, int, int, float]:
+    """Seconds from the moment every worker is ready (interpreter, Django, URLconf) to the last one done;
+    reminders and emails sent; the workers' CPU seconds. time.perf_counter is the system's monotonic
+    clock, the same in every process."""
     from django.db import connections
 
     connections.close_all()  # each worker opens its own
     context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    processes = [context.Process(target=_worker, args=(database_url, email_url, results)) for _ in range(workers)]
-    # Django set-up in a fresh process takes about a second: start them, then time from the first claim.
-    start = time.perf_counter()
+    ready, results, go = context.Queue(), context.Queue(), context.Event()
+    processes = [context.Process(target=_worker, args=(database_url, email_url, ready, go, results))
+                 for _ in range(workers)]
     for process in processes:
         process.start()
-    sent = sum(results.get() for _ in processes)
+    for _ in processes:
+        ready.get()
+    start = time.perf_counter()
+    go.set()
+    outcomes = [results.get() for _ in processes]
     for process in processes:
         process.join()
-    return time.perf_counter() - start, sent
-
-
-def startup_seconds(database_url: str, email_url: str) -> float:
-    """What a worker spends before its first claim (interpreter, Django), taken off the timings above."""
-    from obligations.models import Reminder
-
-    Reminder.objects.update(status=Reminder.Status.SENT)  # nothing to send: the run is all start-up
-    seconds, _ = run_senders(1, database_url, email_url)
-    return seconds
+    return (max(end for end, *_ in outcomes) - start, sum(sent for _, sent, _, _ in outcomes),
+            sum(emails for _, _, emails, _ in outcomes), sum(cpu for *_, cpu in outcomes))
 
 
 def smtp_ceiling(port: int, emails: int) -> float:
@@ -156,28 +176,45 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--emails", type=int, default=2000)
     parser.add_argument("--per-email", type=int, default=1)
+    parser.add_argument("--keep-desk", action="store_true",
+                        help="send the desk's own sweep of the day instead of emptying it (use a copy of a desk)")
+    parser.add_argument("--batch-emails", type=int,
+                        help="REMINDER_BATCH_EMAILS for the workers (default: the settings')")
     options = parser.parse_args()
+    if options.batch_emails:
+        os.environ["REMINDER_BATCH_EMAILS"] = str(options.batch_emails)  # read by each worker's settings
     port = free_port()
     email_url = f"smtp://127.0.0.1:{port}"
     common.setup_django(options.database_url, EMAIL_URL=email_url, LOG_LEVEL="WARNING")
     common.print_header("Reminder sender")
     sink = start_sink(port)
     try:
-        rows = fill(options.emails, options.per_email)
-        print(f"outbox: {rows:,} reminder rows for {options.emails:,} recipients ({options.per_email} each)")
-        startup = startup_seconds(options.database_url, email_url)
-        print(f"worker start-up (interpreter and Django, taken off below): {startup:.2f} s")
-        print("| workers | emails | reminders | seconds | emails/s | reminders/s |")
-        print("|---|---|---|---|---|---|")
+        if options.keep_desk:
+            from obligations.models import Reminder
+
+            planned = sweep_desk()
+            recipients = len(set(Reminder.objects.filter(pk__in=planned).values_list("recipient", flat=True)))
+            print(f"outbox: the desk's sweep of {TODAY}: {len(planned):,} reminder rows for {recipients:,} recipients "
+                  f"(history kept: {Reminder.objects.count():,} reminder rows in all)")
+        else:
+            planned = None
+            rows = fill(options.emails, options.per_email)
+            print(f"outbox: {rows:,} reminder rows for {options.emails:,} recipients ({options.per_email} each)")
+        print(f"batch: {os.environ.get('REMINDER_BATCH_EMAILS', 'the default')} emails a claim "
+              "(REMINDER_BATCH_EMAILS)")
+        # Worker CPU per email: what a worker costs whatever else the machine runs (the load moves the rest).
+        print("| workers | emails | reminders | seconds | emails/s | reminders/s | worker CPU per email |")
+        print("|---|---|---|---|---|---|---|")
+        counts = []
         for workers in (1, 2, 4):
-            requeue()
-            seconds, sent = run_senders(workers, options.database_url, email_url)
-            seconds = max(seconds - startup, 1e-9)
-            print(f"| {workers} | {options.emails:,} | {sent:,} | {seconds:.2f} | {options.emails / seconds:,.0f} | "
-                  f"{sent / seconds:,.0f} |")
-        ceiling = smtp_ceiling(port, options.emails)
-        print(f"| smtplib alone, pre-built, one connection | {options.emails:,} | - | {ceiling:.2f} | "
-              f"{options.emails / ceiling:,.0f} | - |")
+            requeue(planned)
+            seconds, sent, emails, cpu = run_senders(workers, options.database_url, email_url)
+            counts.append(emails)
+            print(f"| {workers} | {emails:,} | {sent:,} | {seconds:.2f} | {emails / seconds:,.0f} | "
+                  f"{sent / seconds:,.0f} | {cpu / max(emails, 1) * 1000:.2f} ms |")
+        ceiling = smtp_ceiling(port, counts[0])
+        print(f"| smtplib alone, pre-built, one connection | {counts[0]:,} | - | {ceiling:.2f} | "
+              f"{counts[0] / ceiling:,.0f} | - | - |")
     finally:
         sink.terminate()
         sink.wait()
