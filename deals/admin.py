@@ -215,6 +215,27 @@ class ConstraintMessageFormSet(BaseInlineFormSet):
         return super().get_unique_error_message(unique_check)
 
 
+class ShownFirstFormSet(ConstraintMessageFormSet):
+    """An inline formset that shows, and saves, only the first `shown` rows; its template links to them all.
+
+    The busiest deal of a desk has hundreds of events: a form for each made the deal page megabytes long.
+    The rows are cut the same way when the page is posted, so each posted form finds its row.
+    """
+
+    shown: int | None = None
+    rest_url = ""  # the admin list of every row of the deal
+
+    def get_queryset(self):
+        if not hasattr(self, "_shown_rows"):
+            rows = super().get_queryset()
+            self._shown_rows = rows if self.shown is None else rows[:self.shown]
+        return self._shown_rows
+
+    @cached_property
+    def total(self) -> int:
+        return super().get_queryset().count()
+
+
 def limit_choices_to_deal(formset_class, field_name: str, queryset, deal: Deal | None):
     """Offer only the deal's own rows (events, tranches, share classes) in an inline's select.
 
@@ -334,12 +355,20 @@ class EventKindInline(DealInline):
     verbose_name_plural = "kinds of recurring event"
 
 
+EVENTS_SHOWN = 25  # on the deal page; the event list, filtered to the deal, has them all
+
+
 class DealEventInline(DealInline):
     model = DealEvent
     fields = ["name", "date", "kind", "description"]
+    formset = ShownFirstFormSet
+    template = "admin/edit_inline/tabular_shown_first.html"
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
+        formset.shown = EVENTS_SHOWN
+        if obj is not None and obj.pk:
+            formset.rest_url = reverse("admin:dealdesk_dealevent_changelist") + f"?deal__id__exact={obj.pk}"
         return limit_choices_to_deal(formset, "kind", EventKind.objects.all(), obj)
 
 

@@ -468,6 +468,9 @@ class Occurrence(models.Model):
             models.Index(fields=["rule", "status", "due_date"], name="occurrence_rule_status_due"),
             # Open due dates by date, across the desk: overdue and due soon (standing_q), the front page.
             models.Index(fields=["status", "due_date"], name="occurrence_status_due"),
+            # What became of the due dates of a range, read from the index alone: the front page's
+            # compliance chart, the calendar's counts.
+            models.Index(fields=["due_date", "status", "done_on"], name="occurrence_due_outcome"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["rule", "key"], name="occurrence_unique_period"),

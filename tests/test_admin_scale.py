@@ -12,9 +12,10 @@ from django.utils.html import escape
 
 from dealdesk.load_generator import load_generate
 from deals import admin as deals_admin
-from deals.models import Deal
+from deals.models import Deal, DealEvent
 from obligations.models import DeadlineRule, Obligation, Occurrence
 from tests.factories import DealEventFactory, DealFactory, DealPartyFactory, DeadlineRuleFactory, ObligationFactory
+from tests.test_admin_bad_input import form_data
 
 DESK_DATE = datetime.date(2026, 3, 2)
 
@@ -210,3 +211,54 @@ def test_searching_due_dates_finds_them_by_deal_obligor_and_title_every_word_cou
     assert found("monthly international") == ["Monthly report"]
     assert found("nothing-like-it") == []
     assert spa.occurrences.count() == 1
+
+
+# The deal page shows its first events --------------------------------------------------------------
+
+
+def deal_with_events(count: int) -> Deal:
+    deal = DealFactory(title="CalbaTech notes")
+    for n in range(1, count + 1):
+        DealEventFactory(deal=deal, name=f"Filing {n:02}", date=datetime.date(2005, 1, 1) + datetime.timedelta(days=n))
+    return deal
+
+
+def events_formset(response):
+    return next(inline.formset for inline in response.context["inline_admin_formsets"]
+                if inline.formset.model is DealEvent)
+
+
+def test_a_deal_with_many_events_shows_the_first_and_links_to_them_all(admin_client):
+    deal = deal_with_events(deals_admin.EVENTS_SHOWN + 5)
+
+    response = admin_client.get(reverse("admin:dealdesk_deal_change", args=[deal.pk]))
+
+    shown = [form.instance.name for form in events_formset(response).initial_forms]
+    assert shown == [f"Filing {n:02}" for n in range(1, deals_admin.EVENTS_SHOWN + 1)]
+    page = re.sub(r"\s+", " ", response.content.decode())
+    listed = changelist("dealdesk", "dealevent", f"deal__id__exact={deal.pk}")
+    assert f'The first 25 of 30 deal events. <a href="{listed}">All 30 in the deal event list</a>' in page
+
+
+def test_a_deal_with_few_events_shows_them_all_and_no_link(admin_client):
+    deal = deal_with_events(3)
+
+    response = admin_client.get(reverse("admin:dealdesk_deal_change", args=[deal.pk]))
+
+    assert [form.instance.name for form in events_formset(response).initial_forms] == [
+        "Filing 01", "Filing 02", "Filing 03"]
+    assert "in the deal event list" not in response.content.decode()
+
+
+def test_saving_the_deal_page_changes_the_events_shown_and_keeps_the_others(admin_client):
+    deal = deal_with_events(deals_admin.EVENTS_SHOWN + 5)
+    url = reverse("admin:dealdesk_deal_change", args=[deal.pk])
+    response = admin_client.get(url)
+    data = form_data(response)
+    prefix = events_formset(response).prefix
+    data[f"{prefix}-0-name"] = "Filing 01, amended"
+
+    assert admin_client.post(url, data).status_code == 302
+
+    names = list(DealEvent.objects.filter(deal=deal).order_by("date").values_list("name", flat=True))
+    assert names == ["Filing 01, amended", *(f"Filing {n:02}" for n in range(2, deals_admin.EVENTS_SHOWN + 6))]

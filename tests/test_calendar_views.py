@@ -576,13 +576,13 @@ def test_a_month_costs_the_same_few_queries_however_many_deadlines_it_holds(
         fixed(paa, calbay, f"11({n})", f"Monthly deliverable {n}", datetime.date(2005, 6, 1 + n % 30))
 
     # The request's savepoint and its release, the session, the user, the user's and the groups'
-    # permissions; the occurrences with their deals and obligors (at most ten a day); their counts by day
-    # and standing. The deals and parties are found by typing, not listed.
-    with django_assert_max_num_queries(8):
+    # permissions; the ids of at most ten a day, then those occurrences with their deals and obligors; their
+    # counts by day and standing. The deals and parties are found by typing, not listed.
+    with django_assert_max_num_queries(9):
         response = auditor_client.get(url)
 
     assert response.context["count"] == 45
-    assert len(few) == 8
+    assert len(few) == 9
 
 
 def test_a_week_reads_its_deadlines_in_one_query(auditor_client, desk, paa, calbay):

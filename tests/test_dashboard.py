@@ -11,8 +11,10 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from closings.models import Closing, ClosingItem
+from dealdesk.dashboard.figures import reserve_shortfalls
 from dealdesk.roles import AUDITORS, DEAL_ADMINISTRATORS, FINANCE
 from instruments.models import ReserveCovenant, ShareReservation
+from instruments.services import reserve_test
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
 from tests.factories import (
     ConvertibleNoteFactory,
@@ -327,6 +329,47 @@ def test_reserve_shortfalls_are_the_deal_pages_own_words(client, django_user_mod
         "Share reserve Alpha notes: 2 x 12,857,316 issuable = 25,714,632 required; 20,000,000 reserved: "
         "SHORT by 5,714,632.")
     assert page.links["reserve-shortfalls"] == [deal_url(desk["alpha"])]
+
+
+def test_the_shortfalls_counted_in_the_database_are_those_the_deal_page_finds():
+    company = PartyFactory(legal_name="Issuer, Inc.")
+
+    def covenant(title, *, reserved, notes=(), warrant_shares=0, multiple="2"):
+        deal = DealFactory(title=title)
+        shares = ShareClassFactory(deal=deal, issuer=company)
+        if reserved is not None:
+            ShareReservation.objects.create(share_class=shares, purpose=ShareReservation.Purpose.DEAL_SECURITIES,
+                                            shares=reserved)
+        for principal, price in notes:
+            ConvertibleNoteFactory(deal=deal, issuer=company, principal=Decimal(principal),
+                                   conversion_price=None if price is None else Decimal(price))
+        if warrant_shares:
+            WarrantFactory(deal=deal, issuer=company, shares=warrant_shares)
+        ReserveCovenant.objects.create(deal=deal, share_class=shares, multiple=Decimal(multiple))
+        return deal
+
+    # Each note converts into whole shares: 1,000 / 0.30 is 3,333 shares, twice that for two notes.
+    deals = [
+        covenant("A met exactly", reserved=2 * (3_333 + 3_333 + 100), notes=[("1000", "0.30")] * 2, warrant_shares=100),
+        covenant("B short by two", reserved=2 * (3_333 + 3_333 + 100) - 2, notes=[("1000", "0.30")] * 2,
+                 warrant_shares=100),
+        covenant("C a note without a price", reserved=0, notes=[("1000", None)], warrant_shares=100),
+        covenant("D nothing reserved", reserved=None, warrant_shares=10),
+        covenant("E one and a half times, rounded up", reserved=4, warrant_shares=3, multiple="1.5"),
+        covenant("F warrants only, met", reserved=20, warrant_shares=10),
+    ]
+
+    count, shortfalls = reserve_shortfalls(can_view_deals=False)
+
+    assert count == 3
+    assert [(s.deal, s.summary) for s in shortfalls] == [
+        ("B short by two", "2 x 6,766 issuable = 13,532 required; 13,530 reserved: SHORT by 2."),
+        ("D nothing reserved", "2 x 10 issuable = 20 required; 0 reserved: SHORT by 20."),
+        ("E one and a half times, rounded up", "1.5 x 3 issuable = 5 required; 4 reserved: SHORT by 1."),
+    ]
+    # The deal page's own test agrees, deal by deal.
+    assert [s.deal for s in shortfalls] == [deal.title for deal in deals
+                                            if (test := reserve_test(deal=deal)) and test.shortfall]
 
 
 # Charts ---------------------------------------------------------------------------------------------------
