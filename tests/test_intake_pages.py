@@ -495,3 +495,14 @@ def test_a_party_already_on_the_desk_keeps_what_the_desk_holds_and_gains_what_it
     assert Deal.objects.get(title=TITLE).deal_parties.filter(party=acme, role="company").exists()
     # The party the desk did not know is created as read.
     assert Party.objects.get(legal_name="Beta Capital LLC").form == "llc"
+
+
+def test_coded_values_are_shown_by_the_labels_the_desk_uses_elsewhere():
+    from dealdesk.intake.review import record_fields
+
+    assert record_fields({"kind": "convertible_notes", "governing_law": "New York"}, "deal") == [
+        ("kind", "Convertible notes and warrants"), ("governing law", "New York")]
+    assert record_fields({"legal_name": "Beta Capital LLC", "form": "llc"}, "party") == [
+        ("legal name", "Beta Capital LLC"), ("form", "Limited liability company")]
+    assert record_fields({"party": "Beta Capital LLC", "role": "placement_agent"}, "role") == [
+        ("party", "Beta Capital LLC"), ("role", "Placement agent")]

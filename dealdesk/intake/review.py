@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from deals.models import Deal
 from obligations.models import Obligation
+from parties.models import DealParty, Party
 from reckoning.deadlines import DayCount, Direction, Frequency, RuleKind
 
 from .models import KIND_LABELS, IntakeProposal
@@ -29,6 +31,13 @@ NOT_LISTED = {"clause_text", "rules", "people", "addresses", "items", "draws", "
               "notes", "title", "section"}
 LONGEST_VALUE = 90
 OBLIGATION_KINDS = dict(Obligation.Kind.choices)
+# A record's coded values shown by their labels, as the desk's own pages show them.
+LABELS = {
+    ("obligation", "kind"): OBLIGATION_KINDS,
+    ("deal", "kind"): dict(Deal.Kind.choices),
+    ("party", "form"): dict(Party.Form.choices),
+    ("role", "role"): dict(DealParty.Role.choices),
+}
 
 
 @dataclass(frozen=True)
@@ -114,8 +123,8 @@ def record_fields(record: dict, kind: str = "") -> list[tuple[str, str]]:
     """The record's short values as (label, value), in the record's order."""
     fields = []
     for name, value in record.items():
-        if kind == "obligation" and name == "kind":
-            value = OBLIGATION_KINDS.get(value, value)
+        if isinstance(value, str):
+            value = LABELS.get((kind, name), {}).get(value, value)
         if name in NOT_LISTED or name.startswith("_") or value in ("", None, [], {}, False):
             continue
         if isinstance(value, list):
