@@ -12,6 +12,8 @@ import pytest
 from dealdesk.intake import numbers
 from dealdesk.intake.parties import deal_proposals
 from dealdesk.intake.reading import Section, Span
+from dealdesk.intake.sections import agreement_sections
+from tests.test_intake_sections import CREDIT, MODERN_NOTE, PIPE
 
 AGREEMENTS = Path(__file__).parent / "data" / "agreements"
 SAMPLES = Path(__file__).parent.parent / "dealdesk" / "sample_deals"
@@ -570,3 +572,150 @@ def test_an_individual_signing_by_slash_s_under_a_heading():
     assert terms.names("Subscriber") == ("Peter Parker",)
     roles = {r["party"]: r for r in _records(proposals, "role")}
     assert roles["Peter Parker"] == {"party": "Peter Parker", "role": "investor", "signatory": "Peter Parker"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreements of other common shapes, read with the sections reader as the desk reads them
+
+def _read(text: str):
+    return deal_proposals(text=text, sections=agreement_sections(text))
+
+
+def _deal(proposals) -> dict:
+    merged = {}
+    for record in _records(proposals, "deal"):
+        merged.update(record)
+    return merged
+
+
+def test_a_modern_note_agreement_names_itself_in_full_and_says_its_investors_are_not_in_the_text():
+    proposals, terms = _read(MODERN_NOTE)
+    assert _deal(proposals) == {
+        "agreement_name": "Series B Convertible Note Purchase Agreement",
+        "title": "Larkspur Robotics – Series B Convertible Note Purchase Agreement",
+        "company": "Larkspur Robotics, Inc.", "dated_as_of": "2024-03-03", "kind": "convertible_notes",
+        "governing_law": "Delaware",
+    }
+    assert _records(proposals, "party") == [
+        {"legal_name": "Larkspur Robotics, Inc.", "form": "corporation", "jurisdiction": "Delaware"},
+    ]
+    assert _records(proposals, "role") == [{"party": "Larkspur Robotics, Inc.", "role": "company"}]
+    assert terms.company == "Larkspur Robotics, Inc." and terms.names("Investors") == ()
+    # The investors are only described ("listed on ... Exhibit A", which is not in the text): none is
+    # proposed, and the deal's proposal says so.
+    named = next(p for p in proposals if p.kind == "deal" and "agreement_name" in p.record)
+    assert named.why == (
+        'The agreement names itself "Series B Convertible Note Purchase Agreement". The Investors are "the investors '
+        'listed on the schedule of investors attached hereto as Exhibit A", and no one of them is named in the text: '
+        "none is proposed; add each from the schedule or signature pages."
+    )
+    assert named.span.of(MODERN_NOTE) == "SERIES B CONVERTIBLE NOTE PURCHASE AGREEMENT"
+
+
+def test_a_credit_agreement_names_the_borrower_the_agent_and_the_lenders_in_their_usual_case():
+    proposals, terms = _read(CREDIT)
+    assert _sorted(_records(proposals, "party")) == _sorted([
+        {"legal_name": "Acme Corp.", "form": "corporation", "jurisdiction": "Delaware",
+         "people": [{"name": "Dana Fox", "title": "Treasurer"}]},
+        {"legal_name": "First Bank, N.A.", "form": "other", "people": [{"name": "Omar Reyes", "title": "Director"}]},
+        {"legal_name": "Northern Trust Bank", "form": "other"},
+    ])
+    assert _sorted(_records(proposals, "role")) == _sorted([
+        {"party": "Acme Corp.", "role": "company", "signatory": "Dana Fox"},
+        {"party": "First Bank, N.A.", "role": "other", "signatory": "Omar Reyes"},
+        {"party": "Northern Trust Bank", "role": "investor"},
+    ])
+    assert terms.names("Borrower") == ("Acme Corp.",)
+    assert terms.names("Administrative Agent") == ("First Bank, N.A.",)
+    assert terms.names("Lenders") == ("Northern Trust Bank",)
+    assert _deal(proposals)["title"] == "Acme – Credit Agreement"
+
+
+def test_a_credit_agreement_gives_its_notice_addresses_in_a_lettered_list_on_one_line_each():
+    proposals, _ = _read(CREDIT)
+    addresses = [(p.section, p.record) for p in proposals if p.kind == "address"]
+    assert addresses == [
+        ("9.01(a)", {"party": "Acme Corp.", "street_line_1": "500 Harbor Drive", "city": "Tampa", "region": "FL",
+                     "postal_code": "33602", "attention": "Treasurer"}),
+        ("9.01(b)", {"party": "First Bank, N.A.", "street_line_1": "77 Lake Street", "city": "Chicago", "region": "IL",
+                     "postal_code": "60601", "attention": "Loan Agency"}),
+    ]
+    methods = {r["method"]: (r["effective_when"], r["section"]) for r in _records(proposals, "notice_method")}
+    assert methods == {"hand": ("on_receipt", "9.01"), "courier": ("on_receipt", "9.01")}
+
+
+def test_a_pipe_agreement_reads_its_purchaser_from_a_counterpart_page_and_the_company_copy_to():
+    proposals, terms = _read(PIPE)
+    assert _sorted(_records(proposals, "party")) == _sorted([
+        {"legal_name": "Bluefin Therapeutics, Inc.", "form": "corporation", "jurisdiction": "Delaware",
+         "people": [{"name": "Lee Chan", "title": "Chief Executive Officer"}]},
+        {"legal_name": "Cobalt Ridge Partners, L.P.", "form": "lp",
+         "people": [{"name": "Priya Nair", "title": "Managing Partner"}]},
+        {"legal_name": "Hale & Ward LLP", "form": "llp"},
+    ])
+    assert _sorted(_records(proposals, "role")) == _sorted([
+        {"party": "Bluefin Therapeutics, Inc.", "role": "company", "signatory": "Lee Chan", "copy_to": ["Hale & Ward LLP"]},
+        {"party": "Cobalt Ridge Partners, L.P.", "role": "investor", "signatory": "Priya Nair"},
+        {"party": "Hale & Ward LLP", "role": "company_counsel"},
+    ])
+    assert terms.names("Purchasers") == ("Cobalt Ridge Partners, L.P.",)
+    assert _sorted(_records(proposals, "address")) == _sorted([
+        {"party": "Bluefin Therapeutics, Inc.", "street_line_1": "40 Pier Road, Suite 12", "city": "Boston",
+         "region": "MA", "postal_code": "02110", "attention": "Chief Financial Officer",
+         "email": "cfo@bluefin.example.com"},
+        {"party": "Hale & Ward LLP", "street_line_1": "9 Court Square", "city": "Boston", "region": "MA",
+         "postal_code": "02108", "attention": "Rita Hale"},
+        {"party": "Cobalt Ridge Partners, L.P.", "street_line_1": "220 Elm Street", "city": "Greenwich",
+         "region": "CT", "postal_code": "06830"},
+    ])
+    assert _deal(proposals)["kind"] == "pipe"
+
+
+FORM_SIGNATURES = """\
+SUBSCRIPTION AGREEMENT
+
+This Subscription Agreement (this "Agreement") is made as of July 1, 2024 between Tern Solar Corp., a Colorado \
+corporation (the "Company"), and the subscriber named on the signature page hereto (the "Subscriber").
+
+1. Subscription. The Subscriber subscribes for 10,000 shares of the Company's common stock.
+
+IN WITNESS WHEREOF, the parties have signed this Agreement on the date first written above.
+
+COMPANY:
+
+TERN SOLAR CORP.
+
+By: ______________________
+Name: Maya Ortiz
+Title: President
+
+SUBSCRIBER:
+
+WILLOW CREEK HOLDINGS LLC
+
+By: ______________________ Name: {name} Title: {title}
+
+Address:
+8 Canyon Road
+Boulder, CO 80302
+"""
+
+
+@pytest.mark.parametrize(("name", "title", "people", "role"), [
+    ("", "", [], {"party": "Willow Creek Holdings LLC", "role": "investor"}),
+    ("Sam Reed", "Manager", [{"name": "Sam Reed", "title": "Manager"}],
+     {"party": "Willow Creek Holdings LLC", "role": "investor", "signatory": "Sam Reed"}),
+])
+def test_a_signature_line_with_its_name_and_title_fields_on_the_same_line(name, title, people, role):
+    text = FORM_SIGNATURES.format(name=name, title=title)
+    proposals, _ = _read(text)
+    parties = {r["legal_name"]: r for r in _records(proposals, "party")}
+    assert parties["Willow Creek Holdings LLC"] == {
+        "legal_name": "Willow Creek Holdings LLC", "form": "llc", **({"people": people} if people else {}),
+    }
+    assert parties["Tern Solar Corp."]["people"] == [{"name": "Maya Ortiz", "title": "President"}]
+    assert {r["party"]: r for r in _records(proposals, "role")}["Willow Creek Holdings LLC"] == role
+    assert {r["party"]: r for r in _records(proposals, "address")}["Willow Creek Holdings LLC"] == {
+        "party": "Willow Creek Holdings LLC", "street_line_1": "8 Canyon Road", "city": "Boulder", "region": "CO",
+        "postal_code": "80302",
+    }

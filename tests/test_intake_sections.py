@@ -385,3 +385,277 @@ def test_the_same_agreement_filed_as_edgar_html_splits_the_same_way(agreement, s
     text = agreement_text(data=filing.encode(), filename="exhibit.htm")
     expected = [entry["number"] for entry in section_map(sections_json)]
     assert numbers(text) == ["Preamble", *expected, "Signatures"]
+
+
+# -- Agreements of other common shapes ----------------------------------------------------------
+
+# A modern note purchase agreement as a word processor exports it: no blank lines, curly quotes,
+# headings with no closing period over "(a) Caption." items, recitals under "RECITALS".
+MODERN_NOTE = (
+    "Exhibit 4.2\n"
+    "SERIES B CONVERTIBLE NOTE PURCHASE AGREEMENT\n"
+    "This Series B Convertible Note Purchase Agreement, dated as of March 3, 2024 (this “Agreement”), is entered "
+    "into by and among Larkspur Robotics, Inc., a Delaware corporation (the “Company”), and the investors listed on "
+    "the schedule of investors attached hereto as Exhibit A (each an “Investor” and, together, the “Investors”).\n"
+    "RECITALS\n"
+    "A. The Company wishes to raise money by selling convertible notes to the Investors.\n"
+    "B. The Investors are willing to buy the notes on the terms set out below.\n"
+    "AGREEMENT\n"
+    "1. Purchase and Sale\n"
+    "(a) Sale of Notes. The Company shall sell to each Investor a note in the amount shown beside its name on Exhibit A.\n"
+    "(b) Closing. The closing shall take place remotely on the date the Company and the Investors agree.\n"
+    "2. Company Covenants\n"
+    "(a) Financial Reports. The Company shall deliver to each Investor, within thirty (30) days after the end of each "
+    "month, an unaudited balance sheet.\n"
+    "(b) Inspection. The Company shall permit each Investor to visit its offices upon reasonable written request.\n"
+    "3. General Provisions\n"
+    "(a) Governing Law. This Agreement is governed by the laws of the State of Delaware.\n"
+    "(b) Counterparts. This Agreement may be signed in counterparts.\n"
+)
+
+
+def test_a_modern_note_agreement_with_headings_on_their_own_lines_and_no_blank_lines():
+    found = agreement_sections(MODERN_NOTE)
+    assert [(section.number, section.heading) for section in found] == [
+        ("Preamble", ""),
+        ("Recital A", ""),
+        ("Recital B", ""),
+        ("1", "Purchase and Sale"),
+        ("1(a)", "Sale of Notes"),
+        ("1(b)", "Closing"),
+        ("2", "Company Covenants"),
+        ("2(a)", "Financial Reports"),
+        ("2(b)", "Inspection"),
+        ("3", "General Provisions"),
+        ("3(a)", "Governing Law"),
+        ("3(b)", "Counterparts"),
+    ]
+    spans = by_number(found)
+    assert spans["Preamble"].span.of(MODERN_NOTE).startswith("Exhibit 4.2\nSERIES B")
+    assert spans["Preamble"].span.of(MODERN_NOTE).endswith("the “Investors”).")
+    assert spans["Recital B"].span.of(MODERN_NOTE) == "B. The Investors are willing to buy the notes on the terms set out below."
+    assert spans["1"].span.of(MODERN_NOTE).startswith("1. Purchase and Sale\n(a) Sale of Notes.")
+    assert spans["1"].span.of(MODERN_NOTE).endswith("the Investors agree.")
+    assert spans["2(a)"].span.of(MODERN_NOTE) == (
+        "(a) Financial Reports. The Company shall deliver to each Investor, within thirty (30) days after the end of "
+        "each month, an unaudited balance sheet."
+    )
+
+
+CREDIT = """\
+CREDIT AGREEMENT
+
+dated as of May 15, 2024
+
+among
+
+ACME CORP.,
+as Borrower,
+
+THE LENDERS FROM TIME TO TIME PARTY HERETO
+
+and
+
+FIRST BANK, N.A.,
+as Administrative Agent
+
+TABLE OF CONTENTS
+
+ARTICLE I      DEFINITIONS ......................................... 1
+Section 1.01   Defined Terms ....................................... 1
+ARTICLE VI     AFFIRMATIVE COVENANTS ............................... 9
+Section 6.01   Financial Statements ................................ 9
+
+CREDIT AGREEMENT (this “Agreement”) dated as of May 15, 2024, among ACME CORP., a Delaware corporation (the \
+“Borrower”), the LENDERS from time to time party hereto, and FIRST BANK, N.A., as Administrative Agent.
+
+The parties hereto agree as follows:
+
+ARTICLE I
+DEFINITIONS
+
+Section 1.01 Defined Terms. As used in this Agreement, the terms below have the meanings given.
+
+Section 1.02 Terms Generally. Words in the singular include the plural.
+
+ARTICLE VI
+AFFIRMATIVE COVENANTS
+
+SECTION 6.01 Financial Statements. The Borrower will furnish to the Administrative Agent:
+
+(a) within ninety (90) days after the end of each fiscal year, its audited balance sheet; and
+
+(b) within forty-five (45) days after the end of each of the first three fiscal quarters, its unaudited balance sheet.
+
+SECTION 6.02 Notices of Material Events. The Borrower will give the Administrative Agent prompt written notice of \
+any Default.
+
+ARTICLE IX
+MISCELLANEOUS
+
+SECTION 9.01 Notices. All notices shall be in writing and delivered by hand or overnight courier service, \
+addressed as follows:
+
+(a) if to the Borrower, to it at 500 Harbor Drive, Tampa, FL 33602, Attention: Treasurer; and
+
+(b) if to the Administrative Agent, to First Bank, N.A., 77 Lake Street, Chicago, IL 60601, Attention: Loan Agency.
+
+SECTION 9.02 Governing Law. This Agreement shall be construed in accordance with and governed by the law of the \
+State of New York.
+
+IN WITNESS WHEREOF, the parties hereto have caused this Agreement to be duly executed as of the day and year \
+first above written.
+
+ACME CORP., as Borrower
+
+By: ______________________
+Name: Dana Fox
+Title: Treasurer
+
+FIRST BANK, N.A., as Administrative Agent and as a Lender
+
+By: ______________________
+Name: Omar Reyes
+Title: Director
+
+NORTHERN TRUST BANK, as a Lender
+
+By: ______________________
+Name:
+Title:
+"""
+
+
+def test_a_credit_agreement_with_a_cover_page_articles_and_sections_6_01():
+    found = agreement_sections(CREDIT)
+    assert [(section.number, section.heading) for section in found] == [
+        ("Preamble", ""),
+        ("Article I", "Definitions"),
+        ("1.01", "Defined Terms"),
+        ("1.02", "Terms Generally"),
+        ("Article VI", "Affirmative Covenants"),
+        ("6.01", "Financial Statements"),
+        ("6.01(a)", ""),
+        ("6.01(b)", ""),
+        ("6.02", "Notices of Material Events"),
+        ("Article IX", "Miscellaneous"),
+        ("9.01", "Notices"),
+        ("9.01(a)", ""),
+        ("9.01(b)", ""),
+        ("9.02", "Governing Law"),
+        ("Signatures", ""),
+    ]
+    spans = by_number(found)
+    # The cover page lists the parties too; the preamble is the paragraph that defines their terms.
+    assert spans["Preamble"].span.of(CREDIT).startswith("CREDIT AGREEMENT (this “Agreement”) dated as of May 15")
+    assert spans["Preamble"].span.of(CREDIT).endswith("The parties hereto agree as follows:")
+    assert spans["Article VI"].span.of(CREDIT).endswith("prompt written notice of any Default.")
+    assert spans["6.01(b)"].span.of(CREDIT) == (
+        "(b) within forty-five (45) days after the end of each of the first three fiscal quarters, its unaudited "
+        "balance sheet."
+    )
+    assert spans["Signatures"].span.of(CREDIT).endswith("Name:\nTitle:")
+
+
+PIPE = """\
+SECURITIES PURCHASE AGREEMENT
+
+This Securities Purchase Agreement (this "Agreement") is dated as of October 7, 2024, between Bluefin \
+Therapeutics, Inc., a Delaware corporation (the "Company"), and each purchaser identified on the signature pages \
+hereto (each, including its successors and assigns, a "Purchaser" and collectively, the "Purchasers").
+
+WHEREAS, the Company wishes to sell shares of its common stock in a private placement; and
+
+WHEREAS, each Purchaser wishes to buy the shares on the terms set out in this Agreement.
+
+NOW, THEREFORE, the Company and each Purchaser agree as follows:
+
+ARTICLE I.
+PURCHASE AND SALE
+
+1.1 Closing. On the Closing Date, the Company shall sell, and each Purchaser shall buy, 2,500,000 shares of \
+Common Stock at $4.00 per share.
+
+1.2 Deliveries. At the Closing the Company shall deliver the shares to each Purchaser.
+
+ARTICLE II.
+COVENANTS
+
+2.1 Registration Statement. Within thirty (30) calendar days after the Closing Date, the Company shall file a \
+registration statement covering the resale of the shares.
+
+2.2 Notices. Any notice under this Agreement shall be in writing and shall be deemed given on the date of \
+delivery by hand or by e-mail, addressed as follows:
+
+If to the Company:
+
+Bluefin Therapeutics, Inc.
+40 Pier Road, Suite 12
+Boston, MA 02110
+Attention: Chief Financial Officer
+E-mail: cfo@bluefin.example.com
+
+with a copy (which shall not constitute notice) to:
+
+Hale & Ward LLP
+9 Court Square
+Boston, MA 02108
+Attention: Rita Hale
+
+If to a Purchaser: to its address on its signature page.
+
+IN WITNESS WHEREOF, the parties have executed this Agreement as of the date first written above.
+
+BLUEFIN THERAPEUTICS, INC.
+
+By: ______________________
+Name: Lee Chan
+Title: Chief Executive Officer
+
+[PURCHASER SIGNATURE PAGE]
+
+Name of Purchaser: Cobalt Ridge Partners, L.P.
+
+By: ______________________
+Name: Priya Nair
+Title: Managing Partner
+
+Address for Notice:
+220 Elm Street
+Greenwich, CT 06830
+"""
+
+
+def test_a_pipe_agreement_with_whereas_recitals_and_decimal_sections_under_articles():
+    found = agreement_sections(PIPE)
+    assert [(section.number, section.heading) for section in found] == [
+        ("Preamble", ""),
+        ("Recital 1", ""),
+        ("Recital 2", ""),
+        ("Article I", "Purchase and Sale"),
+        ("1.1", "Closing"),
+        ("1.2", "Deliveries"),
+        ("Article II", "Covenants"),
+        ("2.1", "Registration Statement"),
+        ("2.2", "Notices"),
+        ("Signatures", ""),
+    ]
+    spans = by_number(found)
+    assert spans["Recital 2"].span.of(PIPE) == (
+        "WHEREAS, each Purchaser wishes to buy the shares on the terms set out in this Agreement."
+    )
+    assert spans["2.2"].span.of(PIPE).endswith("If to a Purchaser: to its address on its signature page.")
+    assert spans["Signatures"].span.of(PIPE).endswith("Greenwich, CT 06830")
+
+
+def test_a_caption_set_off_by_a_dash_after_its_number():
+    text = (
+        "This Loan Agreement (this \"Agreement\") is made as of June 1, 2024 between Pine Bank (the \"Bank\") and "
+        "Cedar Tools LLC (the \"Borrower\").\n\n"
+        "ARTICLE I - DEFINITIONS\n\n1.1 Defined Terms. Terms are defined below.\n\n"
+        "ARTICLE II - LOANS\n\nSection 2.1 — Advances. The Bank may make advances.\n\n2.2 Interest. Interest accrues daily.\n"
+    )
+    assert [(section.number, section.heading) for section in agreement_sections(text)] == [
+        ("Preamble", ""), ("Article I", "Definitions"), ("1.1", "Defined Terms"), ("Article II", "Loans"),
+        ("2.1", "Advances"), ("2.2", "Interest"),
+    ]

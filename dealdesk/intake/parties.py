@@ -78,11 +78,13 @@ _DEFINITION = re.compile(r"\((?P<before>[^()\"“”]{0,60})[\"“](?P<term>[^\"
 # ", as Borrower", ", as Administrative Agent"
 _AS_ROLE = re.compile(r",\s+as\s+(?:the\s+)?(?P<term>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})(?=\s*[,;.(]|\s+and\b|$)")
 _PARTY_LIST_START = re.compile(r"\b(?:by and (?:among|between)|among|between|by|the undersigned)\b[,:]?\s*", re.I)
-# "each of the purchasers set forth on the signature pages hereto", "the Lenders party hereto"
+# "each of the purchasers set forth on the signature pages hereto", "the Lenders party hereto",
+# "each purchaser identified on the signature pages hereto"
 _COLLECTIVE = re.compile(
-    r"(?:each of |each |all of )?the (?:several |various )?(?P<what>[\w ,]*?)\b"
+    r"(?:(?:each of |each |all of )?the |each )(?:several |various )?(?P<what>[\w ,]*?)\b"
     r"(?:set forth|listed|named|identified|party|parties|from time to time|signatory|signatories)\b"
-    r"[^;()]*?(?:hereto|signature pages?|Schedule [\w.-]+|Exhibit [\w.-]+|this Agreement)",
+    r"[^;()]*?(?:hereto|signature pages?|(?-i:Schedule|Exhibit|Annex) [\w.-]+|this Agreement)"
+    r"(?:\s+(?:as|at|on|in)\s+(?-i:Schedule|Exhibit|Annex|Appendix)\s+[\w.-]+)?",
     re.I,
 )
 _PERSON = re.compile(r"^[A-Z][a-z][a-zA-Z'’-]*\.?(?:\s+(?:[A-Z]\.|[A-Z][a-z][a-zA-Z'’-]*\.?|de|van|von|da)){1,3}$")
@@ -114,7 +116,18 @@ _COUNTRY_LINE = re.compile(
     re.I,
 )
 # "If to the Company:", "If to Placement Agent, to:", "If to the Borrower, to it at:"
-_IF_TO = re.compile(r"^If\s+to\s+(?:the\s+|a\s+|an\s+|any\s+)?(?P<term>[^:,]+?)(?:\s*,[^:]*)?\s*:\s*(?P<rest>.*)$", re.I)
+# "(a) if to the Borrower, to it at 500 Harbor Drive, ..., Attention: Treasurer; and": the address on
+# the same line, in a lettered list (a credit agreement's notices section)
+_IF_TO_AT = re.compile(
+    r"^(?:\(\w{1,4}\)\s*)?If\s+to\s+(?:the\s+|a\s+|an\s+|any\s+)?(?P<term>[^:,]+?),\s*"
+    r"(?:to\s+(?:it|him|her|them)\s+at|to|at)\s+(?P<rest>(?:\d|[A-Z])[^:]*(?::.*)?)$",
+    re.I,
+)
+_IF_TO = re.compile(
+    r"^(?:\(\w{1,4}\)\s*)?If\s+to\s+(?:the\s+|a\s+|an\s+|any\s+)?(?P<term>[^:,]+?)(?:\s*,[^:]*)?\s*:\s*(?P<rest>.*)$",
+    re.I,
+)
+_CLAUSE_TAIL = re.compile(r"\s*(?:;\s*(?:and|or)?|(?<=[a-z0-9])\.)\s*$")
 _COPY_TO = re.compile(r"^(?:with|and)\s+(?:a\s+)?cop(?:y|ies)\b[^:]*?(?:to)?\s*:\s*(?P<rest>.*)$", re.I)
 _NOTICE_END = re.compile(r"^(?:or\s+(?:to|at)\s+such|Each party|Any party|[A-Z]\.\s|\(?[a-z]{1,3}\)\s|\d+(?:\.\d+)*\.\s)")
 
@@ -128,6 +141,12 @@ _SIG_RESIDENCE = re.compile(
     r"\s*:\s*(?P<value>.+)$",
     re.I,
 )
+# "Name of Purchaser: Cobalt Fund, L.P.", "Legal Name of Investor: ...": a signer of a counterpart page
+_SIG_PARTY_NAME = re.compile(
+    r"^(?:Legal\s+|Exact\s+|Full\s+)?Name\s+of\s+(?P<term>[A-Z][A-Za-z]*(?:\s+[A-Z][A-Za-z]*)?)"
+    r"(?:\s+Entity)?\s*:\s*(?P<value>\S.*)$"
+)
+_SIG_FIELDS = re.compile(r"[-_=]{3,}\s*(?:Name\s*:\s*(?P<name>.*?))?\s*(?:Title\s*:\s*(?P<title>.*?))?\s*", re.I)
 _SIG_ADDRESS = re.compile(r"^(?:Address(?: for notices?)?)\s*:\s*(?P<value>.*)$", re.I)
 _SIG_LABEL = re.compile(r"^[A-Z][A-Za-z ]{1,40}:")
 # "FIRST NATIONAL BANK, N.A., as Administrative Agent and as a Lender"
@@ -263,10 +282,11 @@ class _Casing:
 
 
 def _shouted(words: list[str], index: int) -> bool:
-    """Whether a capitalised word stands in a run of three or more: "ACME WIDGETS CORP."."""
+    """Whether a capitalised word stands beside another: "ACME WIDGETS CORP.", "ACME CORP., a Delaware"
+    shout a name; "AJW Offshore" keeps an acronym."""
     def caps(i: int) -> bool:
         return 0 <= i < len(words) and len(words[i]) > 1 and words[i].isupper()
-    return any(caps(i) and caps(i + 1) and caps(i + 2) for i in range(index - 2, index + 1))
+    return caps(index - 1) or caps(index + 1)
 
 
 def _title_case(shouted: str) -> str:
@@ -567,7 +587,7 @@ def _terms_of(how: str, match: re.Match) -> list[str]:
 
 def _collective_terms(collective: re.Match) -> list[str]:
     words = [word for word in collective.group("what").split() if word[:1].isupper()]
-    return [" ".join(words)] if words else []
+    return [_canonical_term(" ".join(words))] if words else []
 
 
 def _party_from_entry(entry: str, entry_start: int, terms: list[str], flat: _Flat, book: _Book, term_span: Span) -> None:
@@ -677,7 +697,7 @@ class _SignaturePages:
         if self._heading(value) or self._continued(line):
             return
         self.mode = "" if self.mode in ("address", "by") else self.mode
-        if self._signature(line) or self._labelled(line):
+        if self._party_named(line) or self._signature(line) or self._labelled(line):
             return
         if _SIG_LABEL.match(value) or value.startswith("$") or re.match(r"^(?:Aggregate|Number of)\b", value, re.I):
             self.mode = "skip" if value.endswith(":") else self.mode
@@ -724,6 +744,8 @@ class _SignaturePages:
         if current is None:
             return not by  # a "By:" with no signer yet is read as a label
         rest = by.group("rest").strip() if by else value
+        if by and self._form_fields(line, rest):
+            return True
         signed = re.match(r"^/s/\s*(.+)$", rest)
         if signed:
             current.person = current.person or signed.group(1).strip()
@@ -733,6 +755,31 @@ class _SignaturePages:
             self.mode = "by"
             return True
         self.expect = "person"
+        return True
+
+    def _party_named(self, line: _Line) -> bool:
+        """ "Name of Purchaser: Cobalt Fund, L.P." starts that signer, the label naming its part."""
+        named = _SIG_PARTY_NAME.match(line.text)
+        if not named:
+            return False
+        value = named.group("value").strip()
+        term = _canonical_term(named.group("term"))
+        self._start(name=value, name_span=Span(line.span.end - len(value), line.span.end),
+                    role_term=term if _is_role_header(term, self.book) else self.pending_term)
+        self.mode = ""
+        return True
+
+    def _form_fields(self, line: _Line, rest: str) -> bool:
+        """ "By: ________ Name: Title:": the signature line and its fields on one line, filled in or blank."""
+        fields = _SIG_FIELDS.fullmatch(rest)
+        if not fields:
+            return False
+        person, title = (fields.group("name") or "").strip(), (fields.group("title") or "").strip()
+        if person:
+            self.current.person = self.current.person or person
+            self.current.person_span = self.current.person_span or Span(line.span.start, line.span.end)
+        self.current.title = self.current.title or title
+        self.expect = "" if person else "person"
         return True
 
     def _labelled(self, line: _Line) -> bool:
@@ -911,13 +958,17 @@ def _city_fields(text: str, residence: str) -> dict:
 
 def _notices_span(text: str, sections: tuple[Section, ...]) -> Span | None:
     """The section that gives the notice addresses ("If to the Company: ..."), or a search of the text."""
-    clause = re.search(r"^\s*If\s+to\b", text, re.M | re.I)
-    if not clause:
+    clauses = [m.start() for m in re.finditer(r"^\s*(?:\(\w{1,4}\)\s*)?If\s+to\b", text, re.M | re.I)]
+    if not clauses:
         return None
+    clause = re.search(r"^\s*(?:\(\w{1,4}\)\s*)?If\s+to\b", text, re.M | re.I)
     numbered = [s for s in sections if s.number not in ("Preamble", "Signatures")
                 and s.span.start <= clause.start() < s.span.end]
     if numbered:
-        return min(numbered, key=lambda s: s.span.end - s.span.start).span
+        # the section that holds the most "If to" blocks, the smallest of those: 9.01, not its item 9.01(a)
+        def holds(section: Section) -> int:
+            return sum(section.span.start <= at < section.span.end for at in clauses)
+        return min(numbered, key=lambda s: (-holds(s), s.span.end - s.span.start)).span
     start = max(text.rfind("\n\n", 0, max(0, text.rfind("otice", 0, clause.start()))), 0)
     end = re.compile(r"\n\s*\n\s*(?:[A-Z]\.|\(?[a-z]\)|[a-z]\.|\d+\.)\s").search(text, clause.start())
     return Span(start, end.start() if end else len(text))
@@ -938,7 +989,7 @@ def _read_notices(text: str, sections: tuple[Section, ...], book: _Book, proposa
 def _notice_addresses(text: str, span: Span, book: _Book, proposals: _Proposals) -> list:
     """The delivery methods of the clause, then each "If to ..." and "with a copy to" block in turn."""
     lines = _lines(text, span)
-    first_block = next((i for i, line in enumerate(lines) if _IF_TO.match(line.text)), len(lines))
+    first_block = next((i for i, line in enumerate(lines) if _if_to(line.text)), len(lines))
     clause_end = lines[first_block].span.start if first_block < len(lines) else span.end
     _propose_notice_methods(text, Span(span.start, clause_end), proposals)
     addresses = []
@@ -961,7 +1012,7 @@ def _notice_addresses(text: str, span: Span, book: _Book, proposals: _Proposals)
                 awaiting = False
             deferred = False
             continue
-        if_to, copy_to = _IF_TO.match(line.text), _COPY_TO.match(line.text)
+        if_to, copy_to = _if_to(line.text), _COPY_TO.match(line.text)
         if if_to or copy_to:
             close()
             if if_to:
@@ -975,7 +1026,9 @@ def _notice_addresses(text: str, span: Span, book: _Book, proposals: _Proposals)
             deferred = bool(re.search(r"^to the address|address set forth|signature page|Schedule", header_rest, re.I))
             awaiting = not deferred
             if header_rest and not deferred:
-                block.append(_Line(header_rest, Span(line.span.end - len(header_rest), line.span.end)))
+                rest_start = line.span.end - len(header_rest)
+                header_rest = _CLAUSE_TAIL.sub("", header_rest)  # "...; and" ends an item of a list
+                block.append(_Line(header_rest, Span(rest_start, rest_start + len(header_rest))))
             continue
         if deferred:
             continue  # the rest of "To the address set forth below such Buyer's name ..."
@@ -984,6 +1037,10 @@ def _notice_addresses(text: str, span: Span, book: _Book, proposals: _Proposals)
         block.append(line)
     close()
     return addresses
+
+
+def _if_to(line: str) -> re.Match | None:
+    return _IF_TO_AT.match(line) or _IF_TO.match(line)
 
 
 def _notice_block(header: str, block: list[_Line], to_parties: list[_Party], book: _Book) -> list:
@@ -1003,7 +1060,7 @@ def _notice_block(header: str, block: list[_Line], to_parties: list[_Party], boo
         if party is None and named:
             party = book.add(name=first.text, span=first.span, section="", found="in the notices section")
             party.form, _ = _form_and_jurisdiction(first.text, "")
-        why = "The notice address the notices section gives for " + (party.legal_name if party else "a party") + "."
+        why = "The notice address the notices section gives for " + (party.legal_name if party else "a party").rstrip(".") + "."
     else:
         if not named:
             return []
@@ -1121,7 +1178,8 @@ def _read_deal(text: str, sections: tuple[Section, ...], preamble: Span, book: _
         if company:
             record["title"] = f"{_short_name(company.legal_name)} – {name}"
             record["company"] = company.legal_name
-        proposals.add("deal", name_span, record, f'The agreement names itself "{name}".', section="")
+        why = " ".join([f'The agreement names itself "{name}".', *_unnamed_signers(text, book)])
+        proposals.add("deal", name_span, record, why, section="")
     dated = _dated_as_of(text, preamble)
     if dated:
         deal.dated_as_of = dated[0].isoformat()
@@ -1142,7 +1200,9 @@ def _agreement_name(text: str, preamble: Span) -> tuple[str, Span]:
     for line in _lines(text, Span(0, min(preamble.end + 200, len(text)))):
         words = line.text
         if _is_caps(words) and re.search(r"\bAGREEMENT\b|\bINDENTURE\b|\bNOTE\b", words) and not words.startswith("EXHIBIT"):
-            named = re.search(r"[A-Z][A-Z ,&'-]*?\b(?:AGREEMENT|INDENTURE|NOTE)\b", words)
+            # the longest name the line holds: "CONVERTIBLE NOTE PURCHASE AGREEMENT", not "CONVERTIBLE NOTE"
+            named = re.search(r"[A-Z][A-Z ,&'-]*\b(?:AGREEMENT|INDENTURE)\b", words) or \
+                re.search(r"[A-Z][A-Z ,&'-]*\bNOTE\b", words)
             if not named:
                 continue
             start = line.span.start + text[line.span.start:line.span.end].find(named.group(0).split()[0])
@@ -1153,6 +1213,20 @@ def _agreement_name(text: str, preamble: Span) -> tuple[str, Span]:
     if named:
         return _title_case(named.group(1)) if _is_caps(named.group(1)) else named.group(1), flat.span(*named.span(1))
     return "", Span(0, 0)
+
+
+def _unnamed_signers(text: str, book: _Book) -> list[str]:
+    """What to tell the administrator of parties the preamble only describes and the text never names:
+    "the purchasers listed on ... Schedule I" with no Schedule I in the text."""
+    notes = []
+    for span in dict.fromkeys(book.collective.values()):
+        terms = [term for term, where in book.collective.items() if where == span]
+        if any(book.with_term(term) for term in terms):
+            continue
+        plural = max(terms, key=len)
+        notes.append(f'The {plural} are "{" ".join(span.of(text).split())}", and no one of them is named in the text: '
+                     f"none is proposed; add each from the schedule or signature pages.")
+    return notes
 
 
 def _dated_as_of(text: str, preamble: Span):

@@ -6,8 +6,9 @@ words and "Signatures" for the signature pages. A parent's span includes its chi
 
 How a marker ("5.", "A.", "(iv)", "Section 5.1", "ARTICLE IV") is told from the same characters
 used otherwise:
-  - it starts a paragraph: the line before is blank or ends a sentence or list item ("." ":" ";"
-    "; and"), so a wrapped line that happens to begin "(i)" stays in its sentence; where the
+  - it starts a paragraph: the line before is blank, ends a sentence or list item ("." ":" ";"
+    "; and") or is a heading on its own line ("RECITALS", "1. The Notes"), so a wrapped line that
+    happens to begin "(i)" stays in its sentence; where the
     text has no blank lines (a PDF's), a line start may still continue a sequence ("e." after "d.");
   - it continues a sequence that is open ("D." after "C.") or starts a new level with a first
     value ("A.", "(i)", "1."), so a cross-reference or a stray "(c)" is no section;
@@ -198,9 +199,34 @@ def _starts_paragraph(text: str, position: int) -> bool:
         elif _FURNITURE.match(line):
             page_break = True
         else:
-            return (blank_seen and not page_break) or bool(_ENDS_ITEM.search(line))
+            return (blank_seen and not page_break) or bool(_ENDS_ITEM.search(line)) or _is_heading_line(text, start)
         end = start - 1
     return True
+
+
+# A heading standing on its own line ends what came before it even with no blank line after it
+# (text from a PDF or a word processor): "RECITALS", "ARTICLE I DEFINITIONS", "1. The Notes".
+_HEADING_WORDS = re.compile(r"^[ \t]*(?:Recitals|Background|Agreements?|Witnesseth|Definitions)[ \t]*:?[ \t]*$", re.I)
+_RUNS_ON = re.compile(r"(?:[,\-–—(]|\b(?:and|or|the|of|to|in|by|for|with|a|an|as|at|on|from|under|that|its)\b)[ \t]*$", re.I)
+
+
+def _is_heading_line(text: str, start: int) -> bool:
+    """The line starting at `start` is a heading: a short line in capitals, a heading word, or a
+    section marker with a caption and nothing more ("1. The Notes", "Section 2.1 Advances")."""
+    line_end = text.find("\n", start)
+    raw = text[start: len(text) if line_end < 0 else line_end]
+    line = raw.strip()
+    if _HEADING_WORDS.match(line):
+        return True
+    if not line or len(line) > 90 or _RUNS_ON.search(line):
+        return False
+    letters = [character for character in line if character.isalpha()]
+    if len(letters) >= 2 and all(character.isupper() for character in letters) and len(line.split()) <= 10:
+        return True
+    first = start + len(raw) - len(raw.lstrip())
+    marker = _marker_at(text, first)
+    rest = text[marker.end:first + len(line)].strip() if marker else ""
+    return bool(rest) and _is_caption(rest.rstrip(".:"))
 
 
 def _loosened(marker: _Marker) -> _Marker:
@@ -259,6 +285,9 @@ def _continues(level: _Open, reading: _Reading, marker: _Marker) -> bool:
         )
     # One value may be skipped (Cal-Bay has no section 9) where the paragraph break is plain.
     skip_allowed = not marker.inline and reading.style in ("dec1", "article")
+    if step > 2 and reading.style == "article" and not (marker.inline or marker.loose):
+        # "ARTICLE VI" standing on its own line after "ARTICLE I": an excerpt leaves articles out.
+        return True
     return step == 1 or (step == 2 and skip_allowed)
 
 
@@ -381,23 +410,41 @@ _CAPTION_END = re.compile(r"[.:](?=\s|$)")
 def _caption(text: str, marker: _Marker, reading: _Reading) -> tuple[str, int]:
     """(the section's caption, where it ends) or ("", end of the marker) when it has none."""
     after = marker.end
+    separator = re.compile(r"[ \t]*[-–—:][ \t]+(?=\S)").match(text, after)
+    if separator:
+        after = separator.end()  # "ARTICLE I - DEFINITIONS", "Section 2.1 — Advances"
     line_end = text.find("\n", after)
     line_end = len(text) if line_end < 0 else line_end
     if reading.style == "article" and not text[after:line_end].strip(" \t-–—:."):
         return _caption_on_next_line(text, line_end, after)
-    window = text[after:after + 240]
+    window = text[after:_caption_limit(text, after)]
     flat = re.sub(r"\s+", " ", window).lstrip()
     leading = len(window) - len(window.lstrip())
     found = _CAPTION_END.search(flat)
     candidate = flat[:found.start()] if found else ""
     if not found or not _is_caption(candidate):
         rest = text[after:line_end].strip()
-        next_blank = not text[line_end + 1:].split("\n", 1)[0].strip()
-        if rest and next_blank and _is_caption(rest):
+        next_line = text[line_end + 1:].split("\n", 1)[0]
+        next_starts = line_end + 1 + len(next_line) - len(next_line.lstrip())
+        stands_alone = not next_line.strip() or _marker_at(text, next_starts) is not None
+        if rest and stands_alone and _is_caption(rest):
             return _cased(rest.rstrip(".:")), line_end
         return "", after
     heading = candidate + ("." if candidate.split(" ")[-1].lower().rstrip(".") in _ABBREVIATIONS else "")
     return _cased(heading.strip()), after + leading + _raw_length(window[leading:], found.end())
+
+
+def _caption_limit(text: str, after: int) -> int:
+    """Where a caption must end: within 240 characters, and before a line that starts a section
+    ("1. The Notes" over "(a) Issuance of Notes." is captioned "The Notes")."""
+    limit = min(after + 240, len(text))
+    line_end = text.find("\n", after, limit)
+    while line_end >= 0:
+        following = re.compile(r"\s*").match(text, line_end).end()
+        if following < len(text) and _marker_at(text, following):
+            return line_end
+        line_end = text.find("\n", line_end + 1, limit)
+    return limit
 
 
 def _caption_on_next_line(text: str, line_end: int, after: int) -> tuple[str, int]:
@@ -566,6 +613,7 @@ def agreement_sections(text: str) -> tuple[Section, ...]:
     return tuple(sections)
 
 
+_TERMS_DEFINED = re.compile(r"\((?:[^()]{0,40}\b)?(?:the|this)\s+[\"“][A-Z]")
 _PARTIES_NAMED = re.compile(r"\b(?:between|among|by and|hereby agrees?|dated|entered into)\b", re.IGNORECASE)
 
 
@@ -577,7 +625,11 @@ def _preamble(text: str, end: int) -> Span:
         return _trimmed(text, start, end)
     before = _trimmed(text, start, contents.start())
     after = _trimmed(text, _first_character(text, _contents_end(text, contents.end(), end)), end)
-    # The words naming the parties are the preamble, whether the contents come before them or after.
+    # The words naming the parties are the preamble, whether the contents come before them or after;
+    # a cover page lists the parties too, but only the preamble defines their terms ("the "Borrower"").
+    for part in (before, after):
+        if _TERMS_DEFINED.search(part.of(text)):
+            return part
     for part in (before, after):
         if _PARTIES_NAMED.search(part.of(text)):
             return part
