@@ -121,6 +121,168 @@ def test_per_event_notice_in_trading_days():
     assert proposal.record["beneficiaries"] == list(HOLDERS)
 
 
+PURCHASERS = ("Juniper Growth Fund LP", "Larch Opportunity Partners LLC")
+NOTE_PURCHASE = DealTerms(
+    company="Quillon Systems, Inc.",
+    terms={"Company": ("Quillon Systems, Inc.",), "Purchaser": PURCHASERS, "Purchasers": PURCHASERS},
+    roles={"company": ("Quillon Systems, Inc.",), "investor": PURCHASERS},
+)
+
+
+def test_two_time_terms_each_with_its_own_statements_are_two_duties():
+    text = ("The Company shall send to each Purchaser, within forty (40) days after the end of each of the first three "
+            "fiscal quarters of each fiscal year, its unaudited interim statements, and within one hundred (100) days "
+            "after the end of each fiscal year, its audited year-end statements.")
+    proposals, _ = read(text, number="2(a)", terms=NOTE_PURCHASE)
+    assert [(p.section, p.record["title"], p.record["rules"]) for p in proposals] == [
+        ("2(a)", "Send to each Purchaser its unaudited interim statements",
+         [{"kind": "recurring", "offset": 40, "frequency": "quarterly", "only_periods": "1, 2, 3"}]),
+        ("2(a)", "Send to each Purchaser its audited year-end statements",
+         [{"kind": "recurring", "offset": 100, "frequency": "fiscal_yearly"}]),
+    ]
+    assert proposals[0].span.of(text).endswith("its unaudited interim statements")
+    assert proposals[1].span.of(text).startswith("within one hundred (100) days")
+    assert proposals[1].record["clause_text"].startswith("The Company shall send to each Purchaser ... within one")
+    assert {p.record["kind"] for p in proposals} == {"reporting"}
+
+
+def test_lettered_items_in_one_sentence_each_keep_their_own_time():
+    text = ("The Borrower shall furnish to the Lender (a) within 30 days after the end of each month, a borrowing base "
+            "certificate; and (b) within 90 days after the end of each fiscal year, its audited statements.")
+    proposals, _ = read(text, number="7.1")
+    assert [p.record["rules"] for p in proposals] == [
+        [{"kind": "recurring", "offset": 30, "frequency": "monthly"}],
+        [{"kind": "recurring", "offset": 90, "frequency": "fiscal_yearly"}],
+    ]
+    assert proposals[1].record["title"] == "Furnish to the Lender its audited statements"
+
+
+def test_filing_and_effectiveness_deadlines_of_a_registration_statement_are_two_duties():
+    text = ("The Company shall file a Registration Statement covering the Conversion Shares within "
+            "thirty (30) days after the Closing Date and shall use its reasonable best efforts to cause it to be "
+            "declared effective within ninety (90) days after the Closing Date.")
+    proposals, _ = read(text, number="4(a)", terms=NOTE_PURCHASE)
+    assert [(p.record["title"], p.record["kind"], p.record["rules"]) for p in proposals] == [
+        ("File a Registration Statement covering the Conversion Shares", "filing",
+         [{"kind": "after_anchor", "offset": 30, "anchor": "closing_date"}]),
+        ("Cause it to be declared effective", "filing",
+         [{"kind": "after_anchor", "offset": 90, "anchor": "closing_date"}]),
+    ]
+    assert proposals[1].span.of(text).startswith("shall use its reasonable best efforts to cause it")
+
+
+def test_two_duties_due_the_same_day_stay_one():
+    proposal = only("The Company shall, on or before the Closing Date, obtain the approvals required for the sale, "
+                    "and shall provide evidence of them to each Purchaser on or prior to the Closing Date.",
+                    terms=NOTE_PURCHASE)
+    assert proposal.record["rules"] == [{"kind": "after_anchor", "anchor": "closing_date"}]
+
+
+def test_days_after_becoming_aware_of_a_default_are_per_default():
+    text = ("The Company shall notify the Purchasers promptly, but in any event within five (5) Business Days, after "
+            "becoming aware of any Event of Default.")
+    proposal = only(text, terms=NOTE_PURCHASE)
+    assert proposal.record["rules"] == [{"kind": "each_event", "offset": 5, "unit": "business_days",
+                                         "event_kind": "Event of Default known to the Company"}]
+    assert proposal.record["kind"] == "notice"
+    assert proposal.record["beneficiaries"] == list(PURCHASERS)
+    assert "after becoming aware of any Event of Default" in proposal.why
+
+
+def test_a_credit_agreement_default_notice_counts_from_the_officers_knowledge():
+    proposal = only("The Borrower will furnish to the Lender, promptly after any Responsible Officer of the Borrower "
+                    "obtains knowledge thereof, and in any event within three (3) Business Days thereafter, written "
+                    "notice of any Default.")
+    assert proposal.record["rules"] == [{"kind": "each_event", "offset": 3, "unit": "business_days",
+                                         "event_kind": "Default known to the Borrower"}]
+
+
+def test_a_compliance_certificate_is_due_with_each_delivery_of_statements():
+    proposal = only("The Borrower will furnish to the Lender, concurrently with any delivery of financial statements "
+                    "under clause (a) or (b) of this Section, a compliance certificate signed by a Financial Officer.")
+    assert proposal.record["rules"] == [{"kind": "each_event", "event_kind": "Delivery of financial statements"}]
+
+
+def test_a_monthly_report_by_the_fifteenth():
+    proposal = only("The Borrower shall deliver to the Lender, not later than the 15th day of each month, a report of "
+                    "its receivables as of the end of the month before.")
+    assert proposal.record["rules"] == [{"kind": "recurring", "offset": 15, "frequency": "monthly"}]
+    assert proposal.record["kind"] == "reporting"
+
+
+def test_timely_filing_while_the_notes_are_outstanding_is_standing_until_repaid():
+    proposal = only("For so long as any Notes remain outstanding, the Company shall timely file all reports required "
+                    "to be filed by it under the Exchange Act.", terms=NOTE_PURCHASE)
+    assert proposal.record["kind"] == "standing_covenant"
+    assert proposal.record["rules"] == [STANDING_RULE | {"ends_when_notes_repaid": True}]
+
+
+def test_shares_within_trading_days_after_each_conversion_date():
+    proposal = only("The Company shall deliver the Conversion Shares to the converting Purchaser within two (2) "
+                    "Trading Days after each Conversion Date.", terms=NOTE_PURCHASE)
+    assert proposal.record["rules"] == [{"kind": "each_event", "offset": 2, "unit": "business_days",
+                                         "event_kind": "Conversion Date", "holiday_calendar": "nyse"}]
+
+
+def test_two_times_ahead_of_one_shared_verb_are_two_duties_with_its_object():
+    proposals, _ = read("The Borrower shall, within 45 days after the end of each fiscal quarter and within 90 days after "
+                        "the end of each fiscal year, deliver its financial statements to the Lender.")
+    assert [(p.record["title"], p.record["kind"], p.record["rules"]) for p in proposals] == [
+        ("Deliver its financial statements to the Lender", "reporting",
+         [{"kind": "recurring", "offset": 45, "frequency": "quarterly"}]),
+        ("Deliver its financial statements to the Lender (2)", "reporting",
+         [{"kind": "recurring", "offset": 90, "frequency": "fiscal_yearly"}]),
+    ]
+
+
+def test_a_time_ahead_of_the_party_and_a_second_time_with_its_own_object():
+    proposals, _ = read("Within 45 days after the end of each fiscal quarter, the Borrower shall deliver its quarterly "
+                        "statements, and within 90 days after the end of each fiscal year, its annual statements.")
+    assert [(p.record["title"], p.record["rules"]) for p in proposals] == [
+        ("Deliver its quarterly statements", [{"kind": "recurring", "offset": 45, "frequency": "quarterly"}]),
+        ("Deliver its annual statements", [{"kind": "recurring", "offset": 90, "frequency": "fiscal_yearly"}]),
+    ]
+    assert proposals[1].record["clause_text"] == ("the Borrower shall deliver ... within 90 days after the end of each "
+                                                  "fiscal year, its annual statements.")
+
+
+def test_a_second_party_clause_with_its_own_time_is_its_own_duty():
+    text = ("The Borrower shall deliver the opinion of counsel within ten (10) days after the Closing Date, and the "
+            "Borrower shall deliver the title policy within thirty (30) days after the Closing Date.")
+    proposals, _ = read(text)
+    assert [(p.record["title"], p.record["rules"]) for p in proposals] == [
+        ("Deliver the opinion of counsel", [{"kind": "after_anchor", "offset": 10, "anchor": "closing_date"}]),
+        ("Deliver the title policy", [{"kind": "after_anchor", "offset": 30, "anchor": "closing_date"}]),
+    ]
+    assert proposals[1].span.of(text) == ("the Borrower shall deliver the title policy within thirty (30) days after "
+                                          "the Closing Date.")
+    assert proposals[1].record["clause_text"] == proposals[1].span.of(text)
+
+
+def test_as_soon_as_available_reporting_of_a_credit_agreement_is_two_duties():
+    text = ("The Borrower shall furnish to the Lender, as soon as available, but in any event within 45 days after the "
+            "end of each of the first three fiscal quarters of each fiscal year, its consolidated balance sheet, and as "
+            "soon as available, but in any event within 120 days after the end of each fiscal year, its audited "
+            "consolidated balance sheet.")
+    proposals, _ = read(text, number="5.01")
+    assert [(p.record["title"], p.record["rules"]) for p in proposals] == [
+        ("Furnish to the Lender its consolidated balance sheet",
+         [{"kind": "recurring", "offset": 45, "frequency": "quarterly", "only_periods": "1, 2, 3"}]),
+        ("Furnish to the Lender its audited consolidated balance sheet",
+         [{"kind": "recurring", "offset": 120, "frequency": "fiscal_yearly"}]),
+    ]
+    assert proposals[1].record["clause_text"].startswith("The Borrower shall furnish to the Lender ... as soon as "
+                                                         "available, but in any event within 120 days")
+
+
+def test_a_default_notice_promptly_after_an_officer_learns_of_it():
+    proposal = only("The Borrower shall furnish to the Lender written notice of any Default promptly after any "
+                    "Responsible Officer of the Borrower obtains knowledge thereof, and in any event within three "
+                    "Business Days.")
+    assert proposal.record["rules"] == [{"kind": "each_event", "offset": 3, "unit": "business_days",
+                                         "event_kind": "Default known to the Borrower"}]
+
+
 def test_as_soon_as_practicable_records_the_reading_in_why():
     proposal = only("The Company shall apply for the listing of the Conversion Shares on the Principal Market as "
                     "soon as practicable.", terms=NOTES_DEAL)

@@ -259,3 +259,225 @@ def test_promptly_upon_a_request_is_due_on_each_request():
 def test_each_request_needs_no_start_of_its_own():
     rule = {"kind": "each_event", "offset": 10, "event_kind": "Written request"}
     assert phrases.rule_finish(rule, {"starts_with": "Written request"}) == rule
+
+
+# --------------------------------------------------------------------------
+# Wordings of other agreements: credit agreements, note purchases, registration rights
+# --------------------------------------------------------------------------
+
+
+def test_a_comma_before_after_still_counts_from_what_follows():
+    assert rule_of("shall inform the Holders promptly, but in any event within four (4) Business Days, after the "
+                   "Maturity Date") == {
+        "kind": "after_anchor", "offset": 4, "unit": "business_days", "anchor": "event", "event": "Maturity Date"}
+
+
+@pytest.mark.parametrize("words, event_kind", [
+    ("The Company shall tell the Purchasers promptly, but in any event within five (5) Business Days, after becoming "
+     "aware of any Event of Default.", "Event of Default known to the Company"),
+    ("The Issuer will give notice within five (5) Business Days after the Issuer becomes aware of any Event of Default.",
+     "Event of Default known to the Issuer"),
+    ("The Borrower shall give written notice within five (5) Business Days after any executive officer of the "
+     "Borrower obtains knowledge of any Default.", "Default known to the Borrower"),
+])
+def test_days_after_becoming_aware_start_again_with_each_matter(words, event_kind):
+    assert rule_of(words) == {"kind": "each_event", "offset": 5, "unit": "business_days", "event_kind": event_kind}
+
+
+def test_promptly_after_knowledge_and_in_any_event_within_days_thereafter_counts_from_the_knowledge():
+    assert rule_of("The Borrower shall give the Lender, promptly after a senior officer of the Borrower learns "
+                   "thereof, and in any event within three (3) Business Days thereafter, notice of any Default") == {
+        "kind": "each_event", "offset": 3, "unit": "business_days", "event_kind": "Default known to the Borrower"}
+
+
+@pytest.mark.parametrize("words, event_kind", [
+    ("shall deliver a notice within ten (10) days after the occurrence of any Change of Control",
+     "Occurrence of any Change of Control"),
+    ("shall deliver a notice within ten (10) days following any change in its auditors", "Change in its auditors"),
+    ("shall deliver a notice within ten (10) days upon the occurrence of a Triggering Event",
+     "Occurrence of a Triggering Event"),
+])
+def test_after_an_occurrence_or_following_any_is_per_event(words, event_kind):
+    assert rule_of(words) == {"kind": "each_event", "offset": 10, "event_kind": event_kind}
+
+
+def test_upon_an_occurrence_at_the_start_dates_the_days_after_it():
+    assert rule_of("Upon the occurrence of a Fundamental Transaction, the Company shall within three (3) Trading Days "
+                   "send a notice to each Holder") == {
+        "kind": "each_event", "offset": 3, "unit": "business_days", "event_kind": "Occurrence of a Fundamental Transaction",
+        "holiday_calendar": "nyse"}
+
+
+def test_as_soon_as_available_but_within_days_of_the_first_three_quarters():
+    assert rule_of("furnish, as soon as available, but in any event within 45 days after the end of each of the first "
+                   "three fiscal quarters of each fiscal year, a consolidated balance sheet") == {
+        "kind": "recurring", "offset": 45, "frequency": "quarterly", "only_periods": "1, 2, 3"}
+
+
+def test_as_soon_as_available_but_within_120_days_after_each_fiscal_year():
+    assert rule_of("furnish, as soon as available, but in any event within 120 days after the end of each fiscal "
+                   "year, its audited consolidated balance sheet") == {
+        "kind": "recurring", "offset": 120, "frequency": "fiscal_yearly"}
+
+
+def test_a_compliance_certificate_with_each_delivery_of_statements_is_per_delivery():
+    assert rule_of("furnish, concurrently with any delivery of financial statements under clause (a) or (b) above, "
+                   "a certificate of a financial officer") == {
+        "kind": "each_event", "event_kind": "Delivery of financial statements"}
+
+
+def test_other_than_the_fourth_quarter_is_the_first_three():
+    assert rule_of("deliver within 50 days after the end of each fiscal quarter (other than the fourth fiscal quarter) "
+                   "its interim statements") == {
+        "kind": "recurring", "offset": 50, "frequency": "quarterly", "only_periods": "1, 2, 3"}
+
+
+@pytest.mark.parametrize("words, rule", [
+    ("deliver, not later than the 15th day of each month, a borrowing base report for the month before",
+     {"kind": "recurring", "offset": 15, "frequency": "monthly"}),
+    ("deliver on or before the twentieth (20th) day of each calendar month an aging of receivables",
+     {"kind": "recurring", "offset": 20, "frequency": "monthly"}),
+    ("deliver by the tenth (10th) Business Day of each month a usage report",
+     {"kind": "recurring", "offset": 10, "unit": "business_days", "frequency": "monthly"}),
+])
+def test_a_day_of_each_month_is_monthly_counted_from_the_month_before(words, rule):
+    assert rule_of(words) == rule
+
+
+@pytest.mark.parametrize("words, fields", [
+    ("deliver an operating budget on or before March 31 of each year", {"offset": 3, "unit": "months"}),
+    ("deliver an operating budget no later than January 15 in each calendar year", {"offset": 15}),
+    ("renew its insurance by April 15 of each year", {"offset": 105}),
+])
+def test_a_date_in_each_year_counts_from_a_december_year_end(words, fields):
+    reading = phrases.rule_read(words)
+    assert reading.rules == ({"kind": "recurring"} | fields | {"frequency": "fiscal_yearly"},)
+    assert "December 31" in reading.reading
+
+
+def test_four_dates_in_each_year_are_the_quarter_ends():
+    assert rule_of("shall pay interest in arrears on March 31, June 30, September 30 and December 31 of each year") == {
+        "kind": "recurring", "frequency": "quarterly"}
+
+
+def test_each_anniversary_of_the_closing_date():
+    assert rule_of("shall pay an agency fee of $25,000 to the Agent on each anniversary of the Closing Date") == {
+        "kind": "recurring", "frequency": "anniversary"}
+
+
+def test_no_later_than_calendar_days_following_the_closing_date():
+    assert rule_of("shall hold a stockholders meeting no later than thirty (30) calendar days following the Closing Date") == {
+        "kind": "after_anchor", "offset": 30, "anchor": "closing_date"}
+
+
+def test_at_least_trading_days_prior_to_a_defined_date_counts_back_on_the_exchange_calendar():
+    assert rule_of("shall send a redemption notice at least ten (10) Trading Days prior to the Maturity Date") == {
+        "kind": "after_anchor", "offset": 10, "unit": "business_days", "direction": "before", "anchor": "event",
+        "event": "Maturity Date", "roll": "preceding", "holiday_calendar": "nyse"}
+
+
+def test_at_least_trading_days_prior_to_any_redemption_is_per_redemption():
+    assert rule_of("shall send notice at least ten (10) Trading Days prior to any optional redemption") == {
+        "kind": "each_event", "offset": 10, "unit": "business_days", "direction": "before",
+        "event_kind": "Optional redemption", "roll": "preceding", "holiday_calendar": "nyse"}
+
+
+def test_within_trading_days_after_each_conversion_date():
+    assert rule_of("shall deliver the shares within two (2) Trading Days after each Conversion Date") == {
+        "kind": "each_event", "offset": 2, "unit": "business_days", "event_kind": "Conversion Date",
+        "holiday_calendar": "nyse"}
+
+
+def test_the_trading_day_immediately_following_the_date_hereof_is_one_day_on():
+    assert rule_of("By 9:00 a.m. (New York City time) on the Trading Day immediately following the date hereof, the "
+                   "Company shall announce the offering") == {
+        "kind": "after_anchor", "offset": 1, "unit": "business_days", "anchor": "agreement_date",
+        "holiday_calendar": "nyse"}
+
+
+def test_the_second_business_day_after_each_conversion():
+    assert rule_of("shall deliver the certificate on the second Business Day following each Conversion Date") == {
+        "kind": "each_event", "offset": 2, "unit": "business_days", "event_kind": "Conversion Date"}
+
+
+def test_timely_filing_while_notes_are_outstanding_has_no_date_and_ends_with_the_notes():
+    words = "For so long as any Notes remain outstanding, the Company shall timely file all reports under the Exchange Act"
+    assert phrases.rule_read(words) is None
+    assert phrases.modifiers_read(words) == {"ends_when_notes_repaid": True}
+
+
+def test_the_earlier_of_two_one_off_dates():
+    assert rule_of("shall repay the bridge loan on the earlier of (i) ninety (90) days after the Closing Date and "
+                   "(ii) five (5) Business Days after the Qualified Financing Date") == {
+        "kind": "earlier_of", "limbs": [
+            {"kind": "after_anchor", "offset": 90, "anchor": "closing_date"},
+            {"kind": "after_anchor", "offset": 5, "unit": "business_days", "anchor": "event",
+             "event": "Qualified Financing Date"}]}
+
+
+@pytest.mark.parametrize("words, parts", [
+    ("The Company shall give each Holder, within 30 days after the end of each fiscal quarter, a sales report, and "
+     "within 100 days after the end of each fiscal year, its audited statements.",
+     ["The Company shall give each Holder, within 30 days after the end of each fiscal quarter, a sales report",
+      "within 100 days after the end of each fiscal year, its audited statements."]),
+    ("The Company shall file a resale registration statement within 45 days after the Closing Date and cause it to be "
+     "declared effective within 120 days after the Closing Date.",
+     ["The Company shall file a resale registration statement within 45 days after the Closing Date",
+      "cause it to be declared effective within 120 days after the Closing Date."]),
+    ("The Borrower shall give notice promptly after it learns thereof, and in any event within two Business Days "
+     "thereafter.", ["The Borrower shall give notice promptly after it learns thereof, and in any event within two "
+                     "Business Days thereafter."]),
+    ("The Holders shall not sell until the later of (i) 180 days after the Closing Date and (ii) 60 days after the "
+     "Effective Date.", ["The Holders shall not sell until the later of (i) 180 days after the Closing Date and (ii) "
+                         "60 days after the Effective Date."]),
+    ("The Company shall deliver the opinion within ten days after the Closing Date and the share certificates.",
+     ["The Company shall deliver the opinion within ten days after the Closing Date and the share certificates."]),
+])
+def test_a_sentence_splits_where_each_part_has_a_time_of_its_own(words, parts):
+    assert [words[start:end] for start, end in phrases.timed_parts(words)] == parts
+
+
+@pytest.mark.parametrize("words, rule", [
+    ("shall give the Lender at least thirty (30) days prior written notice of any change in its legal name",
+     {"kind": "each_event", "offset": 30, "direction": "before", "event_kind": "Change in its legal name",
+      "roll": "preceding"}),
+    ("shall give the Lender not less than three (3) Business Days' prior written notice of any voluntary prepayment",
+     {"kind": "each_event", "offset": 3, "unit": "business_days", "direction": "before",
+      "event_kind": "Voluntary prepayment", "roll": "preceding"}),
+])
+def test_days_prior_written_notice_of_a_change_counts_back_from_each_change(words, rule):
+    assert rule_of(words) == rule
+
+
+def test_days_after_the_borrower_files_any_report_start_again_with_each_filing():
+    assert rule_of("shall deliver, within five (5) Business Days after the Borrower files any report with the SEC, "
+                   "a copy of it") == {
+        "kind": "each_event", "offset": 5, "unit": "business_days", "event_kind": "Borrower files any report with the SEC"}
+
+
+def test_the_first_business_day_of_each_month():
+    assert rule_of("shall pay interest monthly in arrears on the first Business Day of each month") == {
+        "kind": "recurring", "offset": 1, "unit": "business_days", "frequency": "monthly"}
+
+
+def test_in_no_event_later_than_a_calendar_date_is_that_date():
+    assert rule_of("shall seek stockholder approval at its next annual meeting, but in no event later than "
+                   "June 30, 2027") == {"kind": "fixed_date", "fixed_date": "2027-06-30"}
+
+
+@pytest.mark.parametrize("words, frequency", [
+    ("shall deliver interim reports within 45 days of quarter end", "quarterly"),
+    ("shall deliver audited statements within 90 days after fiscal year-end", "fiscal_yearly"),
+])
+def test_a_period_end_without_each_still_recurs(words, frequency):
+    assert rule_of(words)["frequency"] == frequency
+    assert rule_of(words)["kind"] == "recurring"
+
+
+@pytest.mark.parametrize("words", [
+    "shall deliver, within thirty (30) days prior to the beginning of each fiscal year, an operating budget",
+    "shall deliver, at least thirty (30) days before the start of each fiscal year, an operating budget",
+])
+def test_days_before_each_fiscal_year_begins_count_back_from_the_year_before_its_end(words):
+    assert rule_of(words) == {"kind": "recurring", "offset": 29, "direction": "before", "frequency": "fiscal_yearly",
+                              "roll": "preceding"}

@@ -31,7 +31,8 @@ _MODAL = re.compile(
 )
 _SKIP_AFTER_MODAL = re.compile(
     r"^(?:,[^,]{0,200},\s*|not\b,?\s*|that\s+(?:it|they)\s+(?:will|shall)\s+|promptly\s+|also\s+|further\s+|thereafter\s+|immediately\s+|timely\s+|"
-    r"at all times\s+|at its expense\s+|severally\s+|\(and not jointly\)\s+|in good faith\s+|use\s+its\s+best\s+efforts\s+to\s+)*",
+    r"at all times\s+|at its expense\s+|severally\s+|\(and not jointly\)\s+|in good faith\s+|"
+    r"use\s+(?:its|their)\s+(?:commercially\s+)?(?:reasonable\s+)?(?:best\s+)?efforts\s+to\s+)*",
     re.I,
 )
 _NOT_A_DUTY = re.compile(
@@ -251,7 +252,94 @@ def _item_duties(number: str, start: int, end: int, lead_in: str, context: _Cont
             duties[-1] = _dated_by_failure(duties[-1], duty)
             continue
         duties.append(duty)
-    return [duty for duty in duties if not _is_list_lead_in(duty)], had_condition
+    kept = [duty for duty in duties if not _is_list_lead_in(duty)]
+    return [part for duty in kept for part in _timed_parts(duty, context)], had_condition
+
+
+def _timed_parts(duty: _Duty, context: _Context) -> list[_Duty]:
+    """ "within 45 days ..., its quarterly statements, and within 90 days ..., its annual statements": one duty each,
+    when their dates differ.
+
+    A later part borrows the opening words it shares ("The Company shall deliver to each Purchaser,"), kept as
+    its lead-in so its clause text shows them; its span is its own words.
+    """
+    if duty.reading is None:
+        return [duty]
+    parts = phrases.timed_parts(duty.words, closings_recur=context.closings_recur)
+    if len(parts) < 2:
+        return [duty]
+    first = duty.words[parts[0][0]:parts[0][1]]
+    modal = _MODAL.search(first)
+    found = _obligor_and_verb(first, context.terms)
+    if modal is None or found is None:
+        return [duty]
+    duties = [_part(duty, _ITEM_MARK.sub("", first.strip(" ,;")), duty.lead_in, _part_verb("", found[3]), context)]
+    for start, end in parts[1:]:
+        words = _ITEM_MARK.sub("", duty.words[start:end].strip(" ,;"))
+        own = _obligor_and_verb(words, context.terms)
+        if own:  # "..., and the Borrower shall deliver the title policy within 30 days ..."
+            duties.append(_part(duty, words, duty.lead_in, _part_verb("", own[3]), context,
+                                obligors=own[0], parties_each=own[1], negative=own[2]))
+            continue
+        lead_in, verb = _shared_opening(first, modal.end(), found[3], words)
+        duties.append(_part(duty, words, lead_in, verb, context))
+    if any(part.reading is None for part in duties) or len({repr(part.reading.rules) for part in duties}) == 1:
+        return [duty]  # "on or before the Closing Date ..., and ... on or prior to the Closing Date": one date, one duty
+    if not duties[0].verb.strip():  # "shall, within 45 days ... and within 90 days ..., deliver its statements"
+        duties[0] = replace(duties[0], verb=duties[-1].verb)
+    return duties
+
+
+def _shared_opening(first: str, modal_end: int, first_verb: str, words: str) -> tuple[str, str]:
+    """(lead-in, verb) of a later part that borrows the first part's opening.
+
+    "within 90 days ..., its annual statements" borrows "The Company shall deliver to each Purchaser";
+    "cause it to be declared effective within 90 days" borrows "The Company shall".
+    """
+    time = phrases.time_start(first, modal_end)
+    if phrases.time_start(words) == 0 and time is not None:
+        return _ITEM_MARK.sub("", first[:time].strip(" ,")), _part_verb(_before_time(first_verb), words)
+    if phrases.time_start(words) == 0:  # "Within 45 days ..., the Company shall deliver X, and within 90 days ..., Y"
+        action = first_verb.split()[0] if first_verb.split() else ""
+        subject = first[:modal_end].rsplit(",", 1)[-1].strip()
+        return f"{subject} {action}", _part_verb(action, words)
+    verb = _SKIP_AFTER_MODAL.sub("", re.sub(r"^(?:shall|will|must|agrees? to|to)\s+", "", words))
+    return first[:modal_end].strip(), _part_verb("", verb)
+
+
+def _part(duty: _Duty, words: str, lead_in: str, verb: str, context: _Context, **changes) -> _Duty:
+    reading = phrases.rule_read(words, restriction=changes.get("negative", duty.negative),
+                                closings_recur=context.closings_recur)
+    start, end = _words_span(words, duty.start, duty.end, context.text)
+    return replace(duty, start=start, end=end, words=words, lead_in=lead_in, verb=verb, reading=reading,
+                   penalty=phrases.penalty_read(words, damages=context.damages), **changes)
+
+
+# "(b) within ...", "furnish to the Lender (a)": an item's mark at either end of its words (not "five (5)")
+_ITEM_MARK = re.compile(r"^\((?:[a-z]|[ivx]+)\)\s*|\s*\((?:[a-z]|[ivx]+)\)\s*$")
+
+
+def _before_time(verb: str) -> str:
+    time = phrases.time_start(verb)
+    return _ITEM_MARK.sub("", verb[:time] if time is not None else verb).strip(" ,")
+
+
+def _part_verb(opening: str, words: str) -> str:
+    """The verb and object without the time: "deliver to each Purchaser" + "within 90 days after ..., its annual
+    statements" -> "deliver to each Purchaser its annual statements"."""
+    time = phrases.OWN_TIME.search(words)
+    if time is None:
+        return f"{opening} {words}".strip()
+    tail = words[time.end():]
+    thing = tail[tail.find(",") + 1:] if "," in tail else ""
+    head = _ITEM_MARK.sub("", words[:phrases.time_start(words)])
+    return " ".join(piece.strip(" ,") for piece in (opening, head, thing) if piece.strip(" ,"))
+
+
+def _words_span(words: str, start: int, end: int, text: str) -> tuple[int, int]:
+    """Where squeezed words stand in text[start:end]; the whole of it when they cannot be found."""
+    found = re.compile(r"\s+".join(re.escape(word) for word in words.split())).search(text, start, end)
+    return (found.start(), found.end()) if found else (start, end)
 
 
 def _is_list_lead_in(duty: _Duty) -> bool:
@@ -421,11 +509,17 @@ def _why(reading: phrases.RuleReading, modifiers: dict) -> str:
 _KINDS = (
     ("share_reserve", r"\breserv\w*\b.*\bshares\b|\bauthorized shares\b|\bshareholder approval\b|\bReserved Amount\b"),
     ("closing", r"\bclosing\b|\bClosing\b.*\b(?:certificate|opinion|deliver)|\bopinion of\b|\bpurchase price\b"),
-    ("filing", r"\bfile\b|\bForm D\b|\bqualify\b|\bregistration statement\b"),
+    ("filing", r"\bfile\b|\bForm D\b|\bqualify\b|\bregistration statement\b|\bdeclared effective\b"),
     ("notice", r"\bnotif|\bnotice\b|\badvise\b|\bpress release\b"),
-    ("reporting", r"\breports?\b|\bfinancial statements?\b|\bcop(?:y|ies)\b|\blist\b|\bstatements? of\b|\bbalance sheet"),
+    ("reporting", r"\breports?\b|\bfinancial statements?\b|\b(?:audited|unaudited|interim|annual|quarterly|monthly|"
+                  r"year-end)\b[^,;.]{0,30}\bstatements\b|\bcompliance certificate\b|\bcop(?:y|ies)\b|\blist\b|\bstatements? of\b|\bbalance sheet"),
     ("payment", r"\bpay\b|\breimburse|\bpayment\b|\bfee\b"),
 )
+
+
+def _kind_words(duty: _Duty) -> str:
+    """The duty's words, and its verb where it borrows one ("shall, within 45 days ..., and within 90 days ..., deliver")."""
+    return duty.words if duty.verb.strip() in duty.words else f"{duty.verb} {duty.words}"
 
 
 def _kind(duty: _Duty, words: str) -> str:
@@ -436,7 +530,7 @@ def _kind(duty: _Duty, words: str) -> str:
     if re.search(r"\bbreach", duty.words) and re.search(r"\bshall pay\b", duty.words):
         return "other"
     for kind, pattern in _KINDS:
-        if re.search(pattern, duty.words if kind != "share_reserve" else words):
+        if re.search(pattern, _kind_words(duty) if kind != "share_reserve" else words):
             return kind
     return "other"
 

@@ -5,6 +5,9 @@
     "at least twenty (20) business days prior to the closing"  counted back, rolled to the day before
     "on or before five (5) business days from the date hereof"  after the agreement date
     "the later of (i) 270 days from the Closing Date and (ii)"  later_of with its limbs
+    "within five (5) Business Days, after becoming aware of any Event of Default"  per event known to the obligor
+    "not later than the 15th day of each month", "on or before March 31 of each year"  recurring
+    "..., and within ninety (90) days after ..., its annual statements"  a second duty (`timed_parts`)
 
 Pure functions with no Django import. Every function reads text whose runs of white space are
 single spaces (`squeeze`). A rule is a RuleData dict (dealdesk/deal_documents/documents.py) that
@@ -97,6 +100,10 @@ class Anchor:
     anchor: str  # agreement_date / closing_date / event, or "" for a series of events
     name: str  # the event or kind of event, as the desk would name it
     per_event: bool = False
+    named: bool = False  # the name is read from more than the anchor's own words ("... known to the Company")
+
+    def kind_name(self, words: str) -> str:
+        return self.name if self.named else event_name(words)
 
 
 _AGREEMENT_DATE = re.compile(
@@ -118,12 +125,27 @@ _SERIES = re.compile(
     re.I,
 )
 _SUCH = re.compile(r"^such ([a-z][\w -]*)", re.I)
+# "the Borrower files any report with the SEC": each act of the kind starts its own days
+_PARTY_ACTS = re.compile(
+    r"^(?:the |any |each )?(?:[A-Z][\w&-]*\s){1,3}(?:files|delivers|receives|sends|issues|makes|gives|publishes|"
+    r"enters into|obtains|incurs|acquires|sells|declares|pays)\s+(?:any|each|an?)\b"
+)
+# "becoming aware of any Event of Default", "any Responsible Officer of the Borrower obtains knowledge thereof":
+# each matter the obligor learns of starts its own days.
+_AWARE = re.compile(
+    r"^(?P<who>[^,;]{0,80}?)\b(?:becom(?:ing|es?) aware|(?:obtain|acquir|ha(?:v|s))\w* (?:actual )?knowledge|"
+    r"learn(?:ing|s)?|discover(?:ing|s|y)|(?:is|are|being) (?:notified|informed))\b(?: (?:of|that))?\s*(?P<thing>.*)",
+    re.I,
+)
+_DUTY_SUBJECT = re.compile(r"\b(?:[Tt]he|[Ee]ach) ((?:[A-Z][\w-]*\s){0,2}[A-Z][\w-]*)\s+(?:shall|will|must|agrees|covenants)\b")
+_THING_NOTED = re.compile(r"\b(?:notice|notify|notification|advise)\w*\b[^,;]*?\bof (?P<thing>(?:any|each|the|such) [^,;.]{3,80})", re.I)
 
 
-def anchor_read(phrase: str, *, before: str = "", closings_recur: bool = False) -> Anchor:
+def anchor_read(phrase: str, *, before: str = "", duty: str = "", closings_recur: bool = False) -> Anchor:
     """What a deadline counts from, read from the words after 'after', 'of', 'from', 'prior to'.
 
-    `before` is the text of the duty ahead of the phrase: "such filing" looks back to what was filed.
+    `before` is the text of the duty ahead of the phrase: "such filing" looks back to what was filed;
+    `duty` is all of its words: "obtains knowledge thereof, ... notice of any Default" names what is learnt of.
     """
     phrase = phrase.strip(" ,;.")
     if _AGREEMENT_DATE.match(phrase):
@@ -137,12 +159,34 @@ def anchor_read(phrase: str, *, before: str = "", closings_recur: bool = False) 
         return Anchor("event", defined.group(1))
     if _EFFECTIVENESS.search(phrase) and re.search(r"registration statement", phrase, re.I):
         return Anchor("event", "Registration statement declared effective")
+    aware = _AWARE.match(phrase)
+    if aware:
+        return Anchor("", _known_name(aware, duty or before), per_event=True, named=True)
     such = _SUCH.match(phrase)
     if such:
         return Anchor("event", _such_event(such.group(1), before))
-    if _SERIES.match(phrase):
+    if _SERIES.match(phrase) or _PARTY_ACTS.match(phrase):
         return Anchor("", event_name(phrase), per_event=True)
     return Anchor("event", event_name(phrase))
+
+
+def _known_name(aware: re.Match, duty: str) -> str:
+    """ "Event of Default known to the Company": what is learnt of, and by whom, from the duty's words."""
+    thing = aware.group("thing")
+    if not thing or re.match(r"(?:thereof|of it|the same|such|it\b|this|that)", thing, re.I):
+        noted = _THING_NOTED.search(duty)
+        thing = noted.group("thing") if noted else "Matter"
+    thing = re.split(r"\b(?:which|that|by (?:the|any|such)|under|(?:has|have) (?:occurred|happened)|promptly|after|upon|"
+                     r"within|following)\b", thing)[0]
+    who = re.findall(r"\b([A-Z][\w-]*(?: [A-Z][\w-]*){0,2})\b", aware.group("who"))
+    if not who:
+        subject = _DUTY_SUBJECT.search(duty)
+        who = [subject.group(1)] if subject else []
+    knower = f" known to the {who[-1]}" if who and who[-1].lower() not in ("any", "each", "the") else " known"
+    name = event_name(thing, limit=8)
+    while len(name + knower) > NAME_LIMIT and " " in name:
+        name = name.rsplit(" ", 1)[0]
+    return name + knower
 
 
 def _such_event(noun: str, before: str) -> str:
@@ -161,7 +205,8 @@ NAME_LIMIT = 60  # leaves room for a party's name after it: "... (Oftring & Comp
 def event_name(words: str, limit: int = 12) -> str:
     """A short name for an event or kind of event, from the agreement's own words."""
     words = re.sub(r"\([^)]*\)", "", words)
-    words = re.split(r"[,;:]| which | that | provided", words)[0]
+    words = re.split(r"[,;:]| which | that | provided| under (?:clause|section|paragraph|subsection)s?\b| pursuant to ",
+                     words, flags=re.I)[0]
     words = re.sub(r"^(?:the|any|each|every|such|a|an|all)\s+", "", words.strip(), flags=re.I)
     words = re.sub(r"^(?:the )?date on which\s+", "", words, flags=re.I)
     kept = words.split()[:limit]
@@ -169,6 +214,59 @@ def event_name(words: str, limit: int = 12) -> str:
     while len(name) > NAME_LIMIT and " " in name:
         name = name.rsplit(" ", 1)[0]  # the desk keeps names of events and kinds of event to 100 characters
     return name[:1].upper() + name[1:] if name else "Event"
+
+
+# --------------------------------------------------------------------------
+# One sentence, several duties
+# --------------------------------------------------------------------------
+
+# A time term that opens a duty of its own: "within ninety (90) days after ...", "no later than ...".
+OWN_TIME = re.compile(
+    r"\b(?:within|no later than|not later than|on or before|on or prior to|by no later than|at least|not less than|"
+    r"no less than|on each anniversary|concurrently with|contemporaneously with|simultaneously with)\b",
+    re.I,
+)
+# "as soon as available, but in any event within ...": the words ahead of a time term that belong to it
+_TIME_LEAD = re.compile(r"(?:\b(?:as soon as (?:available|practicable|possible)|promptly)\s*,?\s*(?:(?:but|and)\s+)?"
+                        r"(?:in any event\s+)?)$", re.I)
+
+
+def time_start(words: str, start: int = 0) -> int | None:
+    """Where the first time term at or after `start` begins, with the words that lead into it; None without one."""
+    time = OWN_TIME.search(words, start)
+    if time is None:
+        return None
+    lead = _TIME_LEAD.search(words[start:time.start()])
+    return start + lead.start() if lead and lead.group() else time.start()
+
+
+# ", and within ...", "; and (b) within ...", "and (shall) cause ...": not "and in any event within"; the limbs of
+# "the later of (i) ... and (ii) ..." are one date.
+_JOIN = re.compile(r"(?:,|;)?\s+and\s+(?!,?\s*(?:in any event|in no event|but)\b)", re.I)
+_ITEM_MARK = re.compile(r"^\((?:[a-z]|[ivx]+|\d{1,2})\)\s*|\s*\((?:[a-z]|[ivx]+|\d{1,2})\)$")
+_CHOICE = re.compile(r"\b(?:later|earlier|later|sooner|earliest|latest) of\b|\bthe (?:later|earlier)\b", re.I)
+
+
+def timed_parts(words: str, *, closings_recur: bool = False) -> list[tuple[int, int]]:
+    """Where one sentence sets several duties each with its own time, the [start, end) of each in `words`.
+
+    "within 45 days after each quarter, its quarterly statements, and within 90 days after each fiscal
+    year, its annual statements" is two duties; "promptly after ..., and in any event within three
+    Business Days" and "the later of (i) ... and (ii) ..." are one. One part: the whole sentence.
+    """
+    joins = list(_JOIN.finditer(words))
+    parts, start = [], 0
+    for n, join in enumerate(joins):
+        stop = joins[n + 1].start() if n + 1 < len(joins) else len(words)
+        left, right = words[start:join.start()], _ITEM_MARK.sub("", words[join.end():stop])
+        if _CHOICE.search(left) or not (OWN_TIME.search(left) and OWN_TIME.search(right)):
+            continue
+        if not (rule_read(left, closings_recur=closings_recur) and rule_read(right, closings_recur=closings_recur)):
+            continue
+        parts.append((start, join.start()))
+        start = join.end()
+    parts.append((start, len(words)))
+    return parts
 
 
 # --------------------------------------------------------------------------
@@ -229,23 +327,29 @@ class RuleReading:
 
 
 _FREQUENCY = (
-    (re.compile(r"\beach (?:such )?(?:fiscal |calendar )?(?:quarter|quarterly period)|\beach of the first \w+ (?:fiscal )?quarters|\bfirst \w+ (?:fiscal )?quarters|\bevery (?:fiscal )?quarter", re.I), "quarterly"),
+    (re.compile(r"\beach (?:such )?(?:fiscal |calendar )?(?:quarter|quarterly period)|\b(?:fiscal |calendar )?quarter[- ]end\b|\beach of the first \w+ (?:fiscal )?quarters|\bfirst \w+ (?:fiscal )?quarters|\bevery (?:fiscal )?quarter", re.I), "quarterly"),
     (re.compile(r"\b(?:each|every) (?:calendar )?month\b", re.I), "monthly"),
-    (re.compile(r"\beach (?:such )?(?:fiscal )?year\b|\bevery (?:fiscal )?year\b|\bannually\b|\beach annual\b", re.I), "fiscal_yearly"),
+    (re.compile(r"\beach (?:such )?(?:fiscal )?year\b|\bfiscal year[- ]end\b|\bevery (?:fiscal )?year\b|\bannually\b|\beach annual\b", re.I), "fiscal_yearly"),
     (re.compile(r"\b(?:each|every) anniversary\b", re.I), "anniversary"),
 )
 _ONLY_QUARTERS = re.compile(r"\bfirst (two|three|2|3) (?:fiscal )?quarters\b|\bother than the (fourth|last) (?:fiscal )?quarter", re.I)
 
 _OFFSET_AFTER = re.compile(
     rf"\b(?:within|no later than|not later than|on or before|on or prior to|in no event (?:more|later) than|"
-    rf"not more than|by no later than)\s+{DURATION}\s*(?P<prep>after|of|following|from|immediately following|"
-    rf"subsequent to|succeeding)?\s*(?P<anchor>[^;]*)",
+    rf"not more than|by no later than)\s+{DURATION}\s*(?:,\s*(?=(?:after|following|from|upon|subsequent to)\b))?"
+    rf"(?P<prep>after|of|following|from|immediately following|upon|subsequent to|succeeding)?\s*(?P<anchor>[^;]*)",
     re.I,
 )
 _OFFSET_BEFORE = re.compile(
     rf"\b(?:at least|not less than|no less than|no fewer than|not fewer than|a minimum of|"
     rf"(?:no|not) later than(?:\s+\d{{1,2}}(?::\d\d)?\s*[ap]\.?m\.?(?:\s*\([^)]*\))?(?:\s+New York City time)?,?)?)\s+{DURATION}\s*"
     rf"(?:prior to|before|in advance of)\s+(?P<anchor>[^;]*)",
+    re.I,
+)
+# "at least thirty (30) days' prior written notice of any change in its name"
+_PRIOR_NOTICE = re.compile(
+    rf"\b(?:at least|not less than|no less than|no fewer than|not fewer than|a minimum of)\s+{DURATION}'?\s*"
+    rf"(?:prior|advance)\s+(?:written\s+)?notice\s+(?:(?:to [^,;]{{1,40}}?\s+)?(?:of|before|prior to)\s+)(?P<anchor>[^;]*)",
     re.I,
 )
 _LATER_OF = re.compile(
@@ -288,15 +392,20 @@ _BREACH_IF = re.compile(
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
                 "october", "november", "december")
 _FIXED_DATE = re.compile(
-    r"\b(?:no later than|not later than|on or before|on or prior to|prior to|before|by|on)\s+"
+    r"\b(?:no later than|not later than|in no event later than|on or before|on or prior to|prior to|before|by|on)\s+"
     r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)\s+"
     r"(?P<day>\d{1,2}),\s*(?P<year>\d{4})",
 )
+# "on or prior to the 30th day following the Closing Date", "by 9:30 a.m. on the Trading Day immediately following
+# the date hereof" (the next such day: one)
 _ORDINAL_DAY = re.compile(
-    r"\b(?:on or (?:before|prior to)|no later than|not later than|by|on)\s+the\s+(?P<qty>\d+)(?:st|nd|rd|th)\s+"
-    r"(?P<unit>(?:business |trading |calendar )?day)\s+(?:following|after)\s+(?P<anchor>[^,;]+)",
+    r"\b(?:on or (?:before|prior to)|no later than|not later than|by|on)\s+"
+    r"(?:\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?(?:\s*\([^)]*\))?(?:\s+New York City time)?,?\s+on\s+)?"
+    r"the\s+(?:(?P<qty>\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|tenth|next)\s+)?"
+    r"(?P<unit>(?:business |trading |calendar )?day)\s+(?:immediately\s+)?(?:following|after)\s+(?P<anchor>[^,;]+)",
     re.I,
 )
+_ORDINALS = {"first": 1, "next": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "tenth": 10}
 _QUARTERLY_IN_ARREARS = re.compile(
     r"\bquarterly in arrears\b|\beach March, June, September and December\b|\b(?P<monthly>monthly) in arrears\b", re.I
 )
@@ -315,9 +424,59 @@ def _ordinal_day(words, *, restriction, closings_recur):
     match = _ORDINAL_DAY.search(words)
     if not match:
         return None
-    fields = {"offset": int(match.group("qty"))} | unit_fields(match.group("unit"))
+    nth = (match.group("qty") or "next").lower()
+    fields = {"offset": _ORDINALS.get(nth) or int(re.match(r"\d+", nth).group())} | unit_fields(match.group("unit"))
     anchor = anchor_read(match.group("anchor"), closings_recur=closings_recur)
     return RuleReading((_dated(anchor, fields, match.group("anchor")),), _clip(match.group()))
+
+
+_DAY_OF_EACH_MONTH = re.compile(
+    r"\b(?:on or before|on or prior to|no later than|not later than|by|on)\s+the\s+(?:(?:[a-z-]+\s+)?\(?(?P<day>\d{1,2})"
+    r"(?:st|nd|rd|th)\)?|(?P<nth>first|second|third|fourth|fifth|tenth))\s+(?P<unit>(?:calendar\s+|business\s+|trading\s+)?day)\s+(?:of|after the end of)\s+each\s+(?:calendar\s+)?month\b",
+    re.I,
+)
+_DATE_EACH_YEAR = re.compile(
+    r"\b(?:on or before|on or prior to|no later than|not later than|by|on)\s+"
+    r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)\s+"
+    r"(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?:of|in)\s+each\s+(?:calendar\s+|fiscal\s+)?year\b",
+)
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _day_of_each_month(words, *, restriction, closings_recur):
+    """ "not later than the 15th day of each month": 15 days after each month end."""
+    match = _DAY_OF_EACH_MONTH.search(words)
+    if not match:
+        return None
+    day = int(match.group("day")) if match.group("day") else _ORDINALS[match.group("nth").lower()]
+    rule = {"kind": "recurring", "offset": day} | unit_fields(match.group("unit"))
+    rule = _ordered(rule | {"frequency": "monthly"})
+    return RuleReading((rule,), _clip(match.group()), reading="the day of each month, counted from the month before's end")
+
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+# "on March 31, June 30, September 30 and December 31 of each year": the last day of each quarter
+_QUARTER_DAYS = re.compile(rf"\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? (?:{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? (?:and )?){{2}}"
+                           rf"(?:and )?{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?\b(?!,? \d{{4}})")
+
+
+def _date_each_year(words, *, restriction, closings_recur):
+    """ "on or before March 31 of each year": three months after a December 31 year end."""
+    quarters = _QUARTER_DAYS.search(words)
+    if quarters:
+        return RuleReading(({"kind": "recurring", "frequency": "quarterly"},), _clip(quarters.group()),
+                           reading="four days a year: each fiscal quarter's end")
+    match = _DATE_EACH_YEAR.search(words)
+    if not match:
+        return None
+    month, day = _MONTH_NAMES.index(match.group("month").lower()) + 1, int(match.group("day"))
+    if day >= _DAYS_IN_MONTH[month - 1]:
+        fields = {"offset": month, "unit": "months"} if month != 12 else {}
+    else:
+        fields = {"offset": sum(_DAYS_IN_MONTH[:month - 1]) + day}
+    rule = {"kind": "recurring"} | fields | {"frequency": "fiscal_yearly"}
+    return RuleReading((rule,), _clip(match.group()),
+                       reading="a day of each year: counted from a December 31 fiscal year end")
 
 
 def _in_arrears(words, *, restriction, closings_recur):
@@ -330,7 +489,7 @@ def _in_arrears(words, *, restriction, closings_recur):
 
 def rule_read(words: str, *, restriction: bool = False, closings_recur: bool = False) -> RuleReading | None:
     """The rule the words set, or None when they set no date (a standing covenant)."""
-    for reader in (_later_of, _fixed_date, _recurring, _in_arrears, _counted_back, _ordinal_day, _counted_after, _same_time, _promptly_after,
+    for reader in (_later_of, _fixed_date, _day_of_each_month, _date_each_year, _recurring, _in_arrears, _counted_back, _ordinal_day, _counted_after, _same_time, _promptly_after,
                    _as_soon_as_aware, _on_anchor, _upon_start, _receives, _breach_if, _practicable, _copies_of_all):
         reading = reader(words, restriction=restriction, closings_recur=closings_recur)
         if reading is not None:
@@ -395,28 +554,44 @@ def _recurring(words, *, restriction, closings_recur):
         offset = _OFFSET_AFTER.search(words)
         if offset is None:
             offset = re.search(rf"\bwithin\s+{DURATION}", words, re.I)
+        if offset is None and _BEFORE_PERIOD.search(words):
+            offset = _OFFSET_BEFORE.search(words)
         if offset:
             rule |= duration_read(offset.group()).rule_fields()
             quote = offset.group()[:160] if period.start() >= offset.start() else words[period.start():offset.end()]
         rule["frequency"] = frequency
+        if offset and _BEFORE_PERIOD.search(words):
+            rule |= _before_period(rule)
         only = _ONLY_QUARTERS.search(words) if frequency == "quarterly" else None
         if only:
             count = {"two": 2, "2": 2, "three": 3, "3": 3}.get((only.group(1) or "").lower(), 3)
             rule["only_periods"] = ", ".join(str(n) for n in range(1, count + 1))
-        return RuleReading((rule,), _clip(quote))
+        return RuleReading((_ordered(rule),), _clip(quote))
     return None
 
 
+# "within thirty (30) days prior to the beginning of each fiscal year": counted back from the period before's end
+_BEFORE_PERIOD = re.compile(r"\b(?:prior to|before) the (?:beginning|start|commencement) of each\b", re.I)
+
+
+def _before_period(rule: dict) -> dict:
+    """A period begins the day after the one before it ends: N calendar days before it is N - 1 before that end."""
+    offset = rule.get("offset", 0)
+    if "unit" not in rule:
+        offset -= 1
+    return {"offset": offset, "direction": "before", "roll": ROLL_BACK}
+
+
 def _counted_back(words, *, restriction, closings_recur):
-    match = _OFFSET_BEFORE.search(words)
+    match = _OFFSET_BEFORE.search(words) or _PRIOR_NOTICE.search(words)
     if not match:
         return None
     duration = duration_read(match.group())
-    anchor = anchor_read(match.group("anchor"), before=words[:match.start()], closings_recur=closings_recur)
+    anchor = anchor_read(match.group("anchor"), before=words[:match.start()], duty=words, closings_recur=closings_recur)
     fields = duration.rule_fields() | {"direction": "before", "roll": ROLL_BACK}
     conditional = re.search(r"\bunless\b|\bof (?:such|any|each)\b|\bany\b", words[:match.end()], re.I)
     if anchor.per_event or (anchor.anchor == "event" and conditional):
-        rule = {"kind": "each_event"} | fields | {"event_kind": event_name(match.group("anchor"))}
+        rule = {"kind": "each_event"} | fields | {"event_kind": anchor.kind_name(match.group("anchor"))}
     else:
         rule = {"kind": "after_anchor"} | fields | _anchor_fields(anchor)
     rule = _ordered(rule)
@@ -430,7 +605,9 @@ def _counted_after(words, *, restriction, closings_recur):
     duration = duration_read(match.group())
     anchor_words = match.group("anchor") if match.group("prep") else ""
     if not anchor_words.strip():
-        elsewhere = _AFTER_RECEIPT.search(words) or _UPON_START.search(words)
+        # "promptly after X, and in any event within three Business Days thereafter": the days count from X
+        elsewhere = (_PROMPTLY_AFTER.search(words[:match.start()]) or _AFTER_RECEIPT.search(words)
+                     or _UPON_START.search(words))
         anchor_words = elsewhere.group("anchor") if elsewhere else ""
     if not anchor_words.strip():
         return RuleReading(
@@ -438,13 +615,13 @@ def _counted_after(words, *, restriction, closings_recur):
             _clip(match.group()),
             reading="no starting point is named: counted from the agreement date",
         )
-    anchor = anchor_read(anchor_words, before=words[:match.start()], closings_recur=closings_recur)
+    anchor = anchor_read(anchor_words, before=words[:match.start()], duty=words, closings_recur=closings_recur)
     return RuleReading((_dated(anchor, duration.rule_fields(), anchor_words),), _clip(match.group()))
 
 
 def _dated(anchor: Anchor, fields: dict, anchor_words: str) -> dict:
     if anchor.per_event:
-        return _ordered({"kind": "each_event"} | fields | {"event_kind": event_name(anchor_words)})
+        return _ordered({"kind": "each_event"} | fields | {"event_kind": anchor.kind_name(anchor_words)})
     return _ordered({"kind": "after_anchor"} | fields | _anchor_fields(anchor))
 
 
@@ -465,7 +642,7 @@ def _promptly_after(words, *, restriction, closings_recur):
     match = _PROMPTLY_AFTER.search(words)
     if not match:
         return None
-    anchor = anchor_read(match.group("anchor"), before=words[:match.start()], closings_recur=closings_recur)
+    anchor = anchor_read(match.group("anchor"), before=words[:match.start()], duty=words, closings_recur=closings_recur)
     return RuleReading(
         (_dated(anchor, {}, match.group("anchor")),), _clip(match.group()),
         reading="no number of days is stated: due the day of its event",
