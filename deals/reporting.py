@@ -281,6 +281,10 @@ class Report:
     noun = ("row", "rows")  # the count line: "37 due dates"
     total_columns: tuple[str, ...] = ()  # MONEY columns the page adds up
     total_by = "deal"  # ... for each value of this column, and overall; "": overall only
+    # Some CSV values of the COPY path are composed (an address on one line): computed once per row
+    # in an inner query, not twice (the formula test, then the value). Costs PostgreSQL's parallel
+    # plan, so plain columns are left in one query.
+    composed_csv_values = False
 
     def filterset(self, data) -> ReportFilterSet:
         # The queryset is chosen by the report (today's rows or the audit trail), not by the FilterSet.
@@ -574,12 +578,42 @@ def copy_statement(report: Report, filterset: ReportFilterSet, order: Sequence[s
             value = Joined(alias, value.value)
         raw[f"csv_value_{index}"] = value
     queryset = queryset.annotate(**raw)
+    if report.composed_csv_values:
+        return _copy_composed(queryset, list(raw))
     cells = {
         f"csv_cell_{index}": csv_cell_sql(models.F(name), queryset.query.annotations[name].output_field)
         for index, name in enumerate(raw)
     }
     sql, params = queryset.annotate(**cells).values_list(*cells).query.sql_with_params()
     return f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT WITH (FORMAT csv, ENCODING 'UTF8')"
+
+
+def _copy_composed(queryset: models.QuerySet, names: list[str]) -> str:
+    """COPY of the cells of the annotations `names`, in the queryset's order.
+
+    Each value is computed once, in an inner query (OFFSET 0: PostgreSQL does not merge it into the
+    outer one), beside the keys the rows are sorted by; the outer query writes each cell over the
+    value's column (the formula test, then the value: a composed value, an address on one line, a
+    label, would otherwise be computed twice a row) and sorts by those keys.
+    """
+    compiler = queryset.query.get_compiler(connection=connection)
+    order_by = compiler.get_order_by()
+    keys = {f"csv_key_{index}": expression.expression for index, (expression, _) in enumerate(order_by)}
+    inner, params = queryset.order_by().annotate(**keys).values_list(*names, *keys).query.sql_with_params()
+    cells = []
+    for name in names:
+        column = Joined("csv_values", name, queryset.query.annotations[name].output_field)
+        cell_sql, cell_params = compiler.compile(csv_cell_sql(column, column.output_field).resolve_expression(
+            queryset.query))
+        cells.append(connection.ops.compose_sql(cell_sql, cell_params))
+    sorts = []
+    for key, (expression, _) in zip(keys, order_by):
+        key_sql, _ = compiler.compile(Joined("csv_values", key))
+        nulls = " NULLS FIRST" if expression.nulls_first else " NULLS LAST" if expression.nulls_last else ""
+        sorts.append(f"{key_sql} {'DESC' if expression.descending else 'ASC'}{nulls}")
+    select = (f"SELECT {', '.join(cells)} FROM ({connection.ops.compose_sql(inner, params)} OFFSET 0) csv_values "
+              f"ORDER BY {', '.join(sorts)}")
+    return f"COPY ({select}) TO STDOUT WITH (FORMAT csv, ENCODING 'UTF8')"
 
 
 def copy_lines(statement: str) -> Iterator[bytes]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import django_filters
-from django.db import models
+from django.db import connection, models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, NullIf
 
@@ -519,13 +519,17 @@ class FeesReport(ListReport):
         if party := options.get("party"):
             draws = draws.filter(Q(equity_line__issuer=party) | Q(equity_line__investor=party)
                                  | Q(equity_line__placement_agent=party))
-        # Plain values, not five model objects a draw: an export reads every draw of the desk.
+        # Plain values, not five model objects a draw: an export reads every draw of the desk. The
+        # desk has a handful of fee rates, so one line object per rate computes every fee.
+        lines: dict[Decimal, EquityLine] = {}
         for date, amount, rate, deal, issuer, agent in draws.order_by("date", "pk").values_list(
             "date", "amount", "equity_line__placement_fee_rate", "equity_line__deal__title",
             "equity_line__issuer__legal_name", "equity_line__placement_agent__legal_name",
         ).iterator(chunk_size=PENALTY_CHUNK):
-            yield _fee_row(deal=deal, date=date, amount=amount, line=EquityLine(placement_fee_rate=rate),
-                           payer=issuer or "", payee=agent or "")
+            if rate not in lines:
+                lines[rate] = EquityLine(placement_fee_rate=rate)
+            yield _fee_row(deal=deal, date=date, amount=amount, line=lines[rate], payer=issuer or "",
+                           payee=agent or "")
 
     def _fee_rows_as_of(self, filterset) -> Iterator[dict]:
         options, day = filterset.options, filterset.today
@@ -609,6 +613,14 @@ class FeesReport(ListReport):
         return occurrences
 
     def _penalised_in_order(self, filterset) -> list[int]:
+        due_dates = self._penalised_due_dates(filterset)
+        if connection.features.can_distinct_on_fields:
+            # Each covenant's first due date in breach, found by the database (a few thousand rows, not
+            # every due date); read whole, as a server-side cursor would plan for the first rows and
+            # walk every due date of the desk in date order.
+            firsts = due_dates.order_by("rule__obligation_id", "due_date", "id").distinct(
+                "rule__obligation_id").values_list("due_date", "id", "rule__obligation_id")
+            return [obligation_id for _, _, obligation_id in sorted(firsts)]
         first_seen = {}
         for obligation_id in self._penalised_due_dates(filterset).order_by("due_date", "id").values_list(
             "rule__obligation_id", flat=True
@@ -618,11 +630,15 @@ class FeesReport(ListReport):
 
     @staticmethod
     def _beneficiaries(obligation_ids) -> dict[int, list[Party]]:
-        beneficiaries = defaultdict(list)
-        for link in Obligation.beneficiaries.through.objects.filter(
+        # The rows name a payee by its legal name: one light party object each, not a link and a
+        # whole party for each of the tens of thousands of links an export reads.
+        beneficiaries, parties = defaultdict(list), {}
+        for obligation_id, party_id, legal_name in Obligation.beneficiaries.through.objects.filter(
             obligation_id__in=list(obligation_ids)
-        ).select_related("party").order_by("party__legal_name"):
-            beneficiaries[link.obligation_id].append(link.party)
+        ).order_by("party__legal_name", "id").values_list("obligation_id", "party_id", "party__legal_name"):
+            if party_id not in parties:
+                parties[party_id] = Party(pk=party_id, legal_name=legal_name)
+            beneficiaries[obligation_id].append(parties[party_id])
         return beneficiaries
 
     def _penalty_rows_as_of(self, filterset) -> Iterator[dict]:

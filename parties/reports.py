@@ -117,6 +117,7 @@ class PartiesReport(QuerysetReport):
         Col("copy_to", "With a copy to", ()),
     )
     default_ordering = ("deal__title", ROLE_KEY.asc(), "party__legal_name")
+    composed_csv_values = True  # the one-line addresses, the signatory and the role's label
 
     def queryset(self, filterset):
         options = filterset.options

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -121,20 +122,25 @@ class NotesBase:
     def __call__(self, day: datetime.date) -> Base:
         return notes_base(self.notes, day)
 
+    @cached_property
+    def _accruing(self) -> tuple[tuple[datetime.date, Fraction, Fraction], ...]:
+        """Each issued note's issue date, principal and interest a day (principal x rate / 365), converted
+        to fractions once: a covenant's damages sum the base over every month of every spell."""
+        return tuple((note.issue_date, Fraction(note.principal),
+                      Fraction(note.principal) * Fraction(note.interest_rate) / DAYS_IN_YEAR)
+                     for note in self.notes if note.issue_date is not None)
+
     def total_over(self, start: datetime.date, end: datetime.date) -> Fraction:
         """The sum of the base's total on each day from `start` up to, not including, `end`."""
         total = Fraction(0)
-        for note in self.notes:
-            if note.issue_date is None:
-                continue
-            first = max(start, note.issue_date)
+        for issue_date, principal, interest_a_day in self._accruing:
+            first = max(start, issue_date)
             days = (end - first).days
             if days <= 0:
                 continue
-            since_issue = (first - note.issue_date).days
-            principal = Fraction(note.principal)
-            total += days * principal + principal * Fraction(note.interest_rate) / DAYS_IN_YEAR * (
-                days * since_issue + Fraction(days * (days - 1), 2))
+            since_issue = (first - issue_date).days
+            # days x (days - 1) is even: the integer division is exact.
+            total += days * principal + interest_a_day * (days * since_issue + days * (days - 1) // 2)
         return total
 
 
@@ -167,15 +173,17 @@ def _monthly(spells: list[Spell], rate: Fraction, base_on: Callable[[datetime.da
     # "per month ... prorated for partial months": each spell is counted in months from its first
     # day, and a day accrues the month's rate over that month's length, so a whole month accrues
     # the rate once whatever its length.
-    total = Fraction(0)
+    # Months of the same length share a denominator: sum each length's totals, divide once.
+    by_length: dict[int, Fraction] = {}
     for spell in spells:
-        month = 0
-        while (month_start := add_months(spell.start, month)) < spell.end:
+        month, month_start = 0, spell.start
+        while month_start < spell.end:
             month_end = add_months(spell.start, month + 1)
             length = (month_end - month_start).days
-            total += _total_over(base_on, month_start, min(month_end, spell.end)) * rate / length
-            month += 1
-    return total
+            days_total = _total_over(base_on, month_start, min(month_end, spell.end))
+            by_length[length] = by_length.get(length, 0) + days_total
+            month, month_start = month + 1, month_end
+    return sum((total / length for length, total in by_length.items()), Fraction(0)) * rate
 
 
 def _annual(spells: list[Spell], rate: Fraction, base_on: Callable[[datetime.date], Base]) -> Fraction:

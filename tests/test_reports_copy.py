@@ -266,6 +266,18 @@ def test_the_database_writes_the_same_notice_directory_as_python(awkward_directo
     assert ",'=1+1," in copied_csv(report, everything).decode()  # a phone number typed as a formula
 
 
+def test_the_database_composes_each_address_and_reserve_summary_once_a_row():
+    # A cell names its value twice (the formula test, then the value): a composed value is computed
+    # in an inner query and the cell written over its column, so each composition appears once.
+    directory, register = get_report("parties"), get_report("instruments")
+    roles, entries = directory.filterset({}), register.filterset({})
+    assert roles.is_valid() and entries.is_valid()
+    statement = copy_statement(directory, roles, directory.clean_order(("-notice_address",)))
+    assert statement.count("concat_ws(', '") == 2  # the notice address, and the copies' addresses grouped
+    statement = copy_statement(register, entries)
+    assert statement.count("Cannot compute: ") == 1 and statement.count(" issuable = ") == 1
+
+
 @pytest.fixture
 def awkward_register():
     """Share classes, notes and warrants with awkward names, and a reserve test of every outcome:
