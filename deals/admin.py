@@ -57,7 +57,27 @@ class LookupSafeAutocompleteMixin:
 
 
 class LookupSafeAutocompleteSelect(LookupSafeAutocompleteMixin, widgets.AutocompleteSelect):
-    pass
+    """An autocomplete box; in an inline, it labels its value from the row the inline has read already.
+
+    `known` (filled by ConstraintMessageFormSet) holds the related rows read with the inline's rows: Django's
+    box asks the database for its one selected row, a query per box and row (60 of the deal page's 106).
+    """
+
+    known: dict[str, models.Model] | None = None
+
+    def optgroups(self, name, value, attr=None):
+        picked = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if not self.known or not picked or any(key not in self.known for key in picked):
+            return super().optgroups(name, value, attr)
+        # As Django's AutocompleteMixin.optgroups, from the rows known instead of a query.
+        default = (None, [], 0)
+        if not self.is_required:
+            default[1].append(self.create_option(name, "", "", False, 0))
+        for key in picked:
+            row = self.known[key]
+            default[1].append(self.create_option(name, row.pk, self.choices.field.label_from_instance(row),
+                                                 set(picked), len(default[1])))
+        return [default]
 
 
 class LookupSafeAutocompleteSelectMultiple(LookupSafeAutocompleteMixin, widgets.AutocompleteSelectMultiple):
@@ -207,6 +227,23 @@ class ConstraintMessageFormSet(BaseInlineFormSet):
     the unique constraint's violation_error_message says it better.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._label_boxes_from_rows()
+
+    def _label_boxes_from_rows(self) -> None:
+        """Give each autocomplete box the related rows the inline's query read with its rows (select_related)."""
+        for name, field in self.form.base_fields.items():
+            box = getattr(field.widget, "widget", field.widget)  # inside the admin's add/change links
+            if not isinstance(box, LookupSafeAutocompleteSelect) or self.instance.pk is None:
+                continue
+            relation = self.model._meta.get_field(name)
+            box.known = {}
+            for row in self.get_queryset():
+                target = relation.get_cached_value(row, None) if relation.is_cached(row) else None
+                if target is not None and relation.target_field.attname == target._meta.pk.attname:
+                    box.known[str(target.pk)] = target
+
     def get_unique_error_message(self, unique_check):
         wanted = set(unique_check) | {self.fk.name}
         for constraint in self.model._meta.total_unique_constraints:
@@ -330,7 +367,19 @@ class HistoryAdmin(FastListMixin, LookupSafeAdminMixin, SimpleHistoryAdmin):
 COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
 
-class DealInline(LookupSafeAdminMixin, admin.TabularInline):
+class RowsWithBoxesMixin:
+    """An inline that reads the rows its autocomplete boxes show with its own rows, in the same query.
+
+    Each box then labels its value from them (LookupSafeAutocompleteSelect.known), not by a query per box.
+    """
+
+    def get_queryset(self, request):
+        boxes = [name for name in self.get_autocomplete_fields(request)
+                 if self.model._meta.get_field(name).many_to_one]
+        return super().get_queryset(request).select_related(*boxes)
+
+
+class DealInline(RowsWithBoxesMixin, LookupSafeAdminMixin, admin.TabularInline):
     """An inline hanging from the deal: compact, no blank rows, duplicate rows in plain words."""
 
     formset = ConstraintMessageFormSet
@@ -338,7 +387,7 @@ class DealInline(LookupSafeAdminMixin, admin.TabularInline):
     formfield_overrides = COMPACT_TEXT
 
 
-class DealStackedInline(LookupSafeAdminMixin, admin.StackedInline):
+class DealStackedInline(RowsWithBoxesMixin, LookupSafeAdminMixin, admin.StackedInline):
     """A deal inline with too many fields for one table row at 1366 px: each row a small form, fields in lines."""
 
     formset = ConstraintMessageFormSet

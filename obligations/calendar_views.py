@@ -213,14 +213,17 @@ def calendar_entries(*, user: AbstractBaseUser, first: datetime.date, last: date
                      per_day: int | None = None, **filters) -> dict[datetime.date, list[Entry]]:
     """The occurrences due from `first` to `last` that `user` may see, by day, in one query.
 
-    At most `per_day` of each day: on a desk of 10,000 deals a month end holds thousands.
+    At most `per_day` of each day, the first in the due date list's order: on a desk of 10,000 deals a month
+    end holds thousands.
     """
     occurrences = filter_occurrences(visible_occurrences(user=user).due_between(first, last), **filters)
     if per_day is not None:
-        # Numbered by their sort keys alone, then only the rows kept are read whole, by id: numbering the
-        # whole rows (clause texts, computations) of a month's 37,000 due dates sorted them on disk, and as
-        # a subquery PostgreSQL expected thousands of rows kept and read every due date to join them.
-        place = Window(RowNumber(), partition_by=[F("due_date")], order_by=[F(name).asc() for name in ENTRY_ORDER])
+        # The day's first `per_day` in the due date list's own order (due date, id), then shown by deal,
+        # section and title: numbered from the index occurrence_due_order alone, only the rows kept read
+        # whole, by id. Numbering them by deal title joined each of a month's 37,000 due dates to its rule,
+        # obligation and deal (0.7 s on a desk of 10,000 deals). The month's ten of a day are among its
+        # week's 25, and those among the first of the due date list, where the day's others are.
+        place = Window(RowNumber(), partition_by=[F("due_date")], order_by=[F("id").asc()])
         kept = occurrences.order_by().annotate(place=place).filter(place__lte=per_day).values_list("pk", flat=True)
         occurrences = Occurrence.objects.filter(pk__in=list(kept))
     occurrences = occurrences.select_related("rule__obligation__deal", "rule__obligation__obligor").order_by(

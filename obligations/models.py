@@ -471,6 +471,8 @@ class Occurrence(models.Model):
             # What became of the due dates of a range, read from the index alone: the front page's
             # compliance chart, the calendar's counts.
             models.Index(fields=["due_date", "status", "done_on"], name="occurrence_due_outcome"),
+            # The due date list's order, and the calendar's first due dates of each day, from the index alone.
+            models.Index(fields=["due_date", "id"], name="occurrence_due_order"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["rule", "key"], name="occurrence_unique_period"),

@@ -3,6 +3,7 @@ measures the time on 10,000 deals), and its lists stay usable at that size: filt
 counts bounded, each rule form offering only its deal's events."""
 import datetime
 import re
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -262,3 +263,26 @@ def test_saving_the_deal_page_changes_the_events_shown_and_keeps_the_others(admi
 
     names = list(DealEvent.objects.filter(deal=deal).order_by("date").values_list("name", flat=True))
     assert names == ["Filing 01, amended", *(f"Filing {n:02}" for n in range(2, deals_admin.EVENTS_SHOWN + 6))]
+
+
+def tables_read(queries) -> Counter:
+    return Counter(re.search(r'FROM "(\w+)"', q["sql"]).group(1) for q in queries if q["sql"].startswith("SELECT"))
+
+
+def test_the_deal_page_labels_its_party_boxes_from_the_rows_it_read(admin_client):
+    deal = DealFactory()
+    url = reverse("admin:dealdesk_deal_change", args=[deal.pk])
+    DealPartyFactory(deal=deal)
+    with CaptureQueriesContext(connection) as one_party:
+        admin_client.get(url)
+    parties = [DealPartyFactory(deal=deal) for _ in range(3)]
+
+    with CaptureQueriesContext(connection) as four_parties:
+        response = admin_client.get(url)
+
+    # Each more party costs the query for its copies (a list of addresses), not one per box as well.
+    assert tables_read(four_parties.captured_queries) - tables_read(one_party.captured_queries) == Counter(
+        {"parties_address": 3})
+    page = response.content.decode()
+    for deal_party in parties:
+        assert f'<option value="{deal_party.party.pk}" selected>{escape(deal_party.party)}</option>' in page

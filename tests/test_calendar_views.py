@@ -296,6 +296,19 @@ def test_a_day_busier_than_the_month_shows_counts_the_rest_and_leads_to_its_week
     assert response.context["count"] == 12
 
 
+def test_a_busy_day_shows_the_first_of_its_due_date_list_sorted_by_deal_and_section(auditor_client, paa, calbay):
+    # Made in this order, so the due date list (by date, then id) has 9(0) ... 9(11).
+    for n in range(12):
+        fixed(paa, calbay, f"9({n})", f"Deliverable {n}", datetime.date(2005, 6, 20))
+
+    response = auditor_client.get(MONTH, {"year": 2005, "month": 6})
+
+    # The ten kept are the day's first ten in the due date list, where its "more" link leads; they are
+    # shown by deal, section and title ("9(10)" would sort before "9(2)", but it is not among the ten).
+    shown = [text for _, text in page(response).entries()["2005-06-20"]]
+    assert shown == [f"s.9({n}) Deliverable {n} Cal-Bay equity line (open)" for n in range(10)]
+
+
 def test_a_day_busier_than_the_week_shows_leads_to_the_due_date_list(auditor_client, paa, calbay):
     for n in range(27):
         fixed(paa, calbay, f"9({n})", f"Deliverable {n}", datetime.date(2005, 6, 20))

@@ -12,6 +12,7 @@ the report that shows its rows.
 """
 from __future__ import annotations
 
+import bisect
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +21,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Ceil, Coalesce, Floor, TruncQuarter
+from django.db.models.functions import Ceil, Coalesce, Floor
 from django.urls import reverse
 
 from closings.models import ClosingItem
@@ -342,16 +343,19 @@ def compliance_chart(*, today: datetime.date, links: bool, quarters: int = QUART
     while len(starts) < quarters:
         starts.insert(0, previous_quarter(starts[0]))
     counts = {o.series.key: [0] * quarters for o in OUTCOMES}
-    # Counted per quarter in the database (eight rows, not one per day and outcome: 481,000 due dates on a
-    # desk of 10,000 deals), each outcome by the compliance report's own filter ("open" is not counted).
+    # Counted per day in the database (a row a day, not one per due date: 481,000 on a desk of 10,000 deals),
+    # each outcome by the compliance report's own filter ("open" is not counted), and the days summed here
+    # per quarter. Grouped by the due date itself, PostgreSQL reads the index occurrence_due_outcome in its
+    # order and computes nothing per row; truncating each date to its quarter took half the time.
     rows = (Occurrence.objects.filter(due_date__gte=starts[0], due_date__lte=today).order_by()
-            .values(quarter=TruncQuarter("due_date"))
+            .values("due_date")
             # Counting due dates, not ids: the index occurrence_due_outcome then holds every column read.
             .annotate(**{o.series.key: Count("due_date", filter=outcome_q(o.report_status, today=today))
                          for o in OUTCOMES}))
     for row in rows:
+        quarter = bisect.bisect_right(starts, row["due_date"]) - 1
         for o in OUTCOMES:
-            counts[o.series.key][starts.index(row["quarter"])] += row[o.series.key]
+            counts[o.series.key][quarter] += row[o.series.key]
     labels = [f"Q{(start.month - 1) // 3 + 1} {start.year}" for start in starts]
     table = []
     compliance = reverse("reports:page", args=["compliance"])
