@@ -21,18 +21,20 @@ _UNITS = {
     "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
     "seventy": 70, "eighty": 80, "ninety": 90,
 }
+# The cardinal words a duration is written in ("forty five (45) days"): none of them zero.
+CARDINALS = {word: value for word, value in _UNITS.items() if value}
 _SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 
 MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",
 )
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+MONTH_NAME = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 
 # "May 23, 2005" / "June  16,  2003"
-MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+MONTH_DAY_YEAR = re.compile(rf"\b({MONTH_NAME})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 # "this 16th day of June, 2003"
-DAY_OF_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+day\s+of\s+({_MONTH}),?\s+(\d{{4}})\b", re.I)
+DAY_OF_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+day\s+of\s+({MONTH_NAME}),?\s+(\d{{4}})\b", re.I)
 # "$2,000,000", "$ 600,000.00", "$.001"
 DOLLARS = re.compile(r"\$\s?((?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?)")
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.I)

@@ -19,13 +19,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}
-_WORD = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + "|hundred|and"
+from dealdesk.intake import numbers
+
+_WORD = "|".join(sorted(numbers.CARDINALS, key=len, reverse=True)) + "|hundred|and"
 # "five (5)", "forty five (45)", "two hundred seventy (270)", "45", "thirty"
 QUANTITY = (
     rf"(?:(?:(?:{_WORD})[\s-]+)*(?:{_WORD})\s*\(\d+\)|\(\d+\)|\d+|(?:(?:{_WORD})[\s-]+)*(?:{_WORD}))"
@@ -46,14 +42,7 @@ def quantity_value(words: str) -> int | None:
     figures = re.search(r"\d+", words)
     if figures:
         return int(figures.group())
-    total, current = 0, 0
-    for word in re.findall(r"[a-z]+", words.lower()):
-        if word == "hundred":
-            current = max(current, 1) * 100
-        elif word in _NUMBER_WORDS:
-            current += _NUMBER_WORDS[word]
-    total += current
-    return total or None
+    return numbers.words_number(words) or None
 
 
 def unit_fields(unit_words: str) -> dict:
@@ -389,11 +378,9 @@ _BREACH_IF = re.compile(
 )
 
 
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-                "october", "november", "december")
 _FIXED_DATE = re.compile(
     r"\b(?:no later than|not later than|in no event later than|on or before|on or prior to|prior to|before|by|on)\s+"
-    r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)\s+"
+    rf"(?P<month>{numbers.MONTH_NAME})\s+"
     r"(?P<day>\d{1,2}),\s*(?P<year>\d{4})",
 )
 # "on or prior to the 30th day following the Closing Date", "by 9:30 a.m. on the Trading Day immediately following
@@ -415,7 +402,7 @@ def _fixed_date(words, *, restriction, closings_recur):
     match = _FIXED_DATE.search(words)
     if not match:
         return None
-    month = _MONTH_NAMES.index(match.group("month").lower()) + 1
+    month = numbers.MONTHS.index(match.group("month").lower()) + 1
     day = f"{match.group('year')}-{month:02d}-{int(match.group('day')):02d}"
     return RuleReading(({"kind": "fixed_date", "fixed_date": day},), _clip(match.group()))
 
@@ -437,7 +424,7 @@ _DAY_OF_EACH_MONTH = re.compile(
 )
 _DATE_EACH_YEAR = re.compile(
     r"\b(?:on or before|on or prior to|no later than|not later than|by|on)\s+"
-    r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)\s+"
+    rf"(?P<month>{numbers.MONTH_NAME})\s+"
     r"(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?:of|in)\s+each\s+(?:calendar\s+|fiscal\s+)?year\b",
 )
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -454,7 +441,7 @@ def _day_of_each_month(words, *, restriction, closings_recur):
     return RuleReading((rule,), _clip(match.group()), reading="the day of each month, counted from the month before's end")
 
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH = numbers.MONTH_NAME
 # "on March 31, June 30, September 30 and December 31 of each year": the last day of each quarter
 _QUARTER_DAYS = re.compile(rf"\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? (?:{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? (?:and )?){{2}}"
                            rf"(?:and )?{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?\b(?!,? \d{{4}})")
@@ -469,7 +456,7 @@ def _date_each_year(words, *, restriction, closings_recur):
     match = _DATE_EACH_YEAR.search(words)
     if not match:
         return None
-    month, day = _MONTH_NAMES.index(match.group("month").lower()) + 1, int(match.group("day"))
+    month, day = numbers.MONTHS.index(match.group("month").lower()) + 1, int(match.group("day"))
     if day >= _DAYS_IN_MONTH[month - 1]:
         fields = {"offset": month, "unit": "months"} if month != 12 else {}
     else:
