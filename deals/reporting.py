@@ -349,6 +349,10 @@ class Report:
         path (each cell as `csv_cell` writes it); None: Python writes the CSV."""
         return None
 
+    def csv_rows_after_copy(self, filterset: ReportFilterSet, order: Sequence[str] = ()) -> Iterable[dict]:
+        """Rows Python writes after those of `copy_select`, for a CSV that is part database, part Python."""
+        return ()
+
     def csv_values(self, filterset: ReportFilterSet) -> dict[str, models.Expression] | None:
         """Each CSV column as a database expression of the value `rows` gives it, for the COPY path; None: no COPY."""
         return None
@@ -477,7 +481,13 @@ def csv_lines(report: Report, filterset: ReportFilterSet, order: Sequence[str] =
     if bom:
         yield "\ufeff"
     yield writer.writerow([col.key for col in columns])
-    for row in report.csv_rows(filterset, order):
+    yield from _python_lines(report, report.csv_rows(filterset, order))
+
+
+def _python_lines(report: Report, rows: Iterable[dict]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    columns = report.csv_columns
+    for row in rows:
         yield writer.writerow([csv_cell(row.get(col.key)) for col in columns])
 
 
@@ -640,12 +650,13 @@ def csv_stream(report: Report, filterset: ReportFilterSet, order: Sequence[str] 
     statement = copy_statement(report, filterset, order)
     if statement is None:
         return csv_lines(report, filterset, order, bom=bom)
-    return _copied(csv_header(report), statement, bom=bom)
+    return _copied(report, statement, report.csv_rows_after_copy(filterset, order), bom=bom)
 
 
-def _copied(header: str, statement: str, *, bom: bool) -> Iterator[bytes]:
-    yield (("\ufeff" if bom else "") + header).encode()
+def _copied(report: Report, statement: str, then: Iterable[dict], *, bom: bool) -> Iterator[bytes]:
+    yield (("\ufeff" if bom else "") + csv_header(report)).encode()
     yield from copy_lines(statement)
+    yield from (line.encode() for line in _python_lines(report, then))
 
 
 def csv_filename(report: Report) -> str:

@@ -12,9 +12,10 @@ from decimal import Decimal
 
 import django_filters
 from django.db import connection, models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, NullIf
 
+from deals.csvsafe import csv_cell_sql
 from deals.models import Deal
 from deals.reporting import (
     MONEY,
@@ -504,12 +505,44 @@ class FeesReport(ListReport):
             return super().csv_rows(filterset, order)
         return self.streamed_rows(filterset)
 
-    def _fee_rows(self, filterset) -> Iterator[dict]:
-        options, day = filterset.options, filterset.today
-        if filterset.as_of_day:
-            yield from self._fee_rows_as_of(filterset)
-            return
-        draws = Draw.objects.filter(date__lte=day)
+    def copy_select(self, filterset, order=()):
+        """The draws' rows in SQL, for a CSV in the report's own order: PostgreSQL writes them (tens of
+        thousands on a big desk), Python the penalties after them (`csv_rows_after_copy`), whose exact
+        fractions SQL's numeric would round differently. As of a past day, Python writes it all."""
+        if filterset.as_of_day or self.clean_order(order):
+            return None
+        rate = F("equity_line__placement_fee_rate")
+        values = {  # each as `_fee_row` gives it
+            "kind": (Value("Placement fee"), models.TextField()),
+            "deal": (F("equity_line__deal__title"), models.TextField()),
+            "item": (Concat(Value("Draw of "), Func(F("date"), template="to_char(%(expressions)s, 'YYYY-MM-DD')"),
+                            output_field=models.TextField()), models.TextField()),
+            "payer": (Coalesce(F("equity_line__issuer__legal_name"), Value("")), models.TextField()),
+            "payee": (Coalesce(F("equity_line__placement_agent__legal_name"), Value("")), models.TextField()),
+            "date": (F("date"), models.DateField()),
+            "base": (F("amount"), models.DecimalField()),
+            "rate": (rate, models.DecimalField()),
+            "days": (Value(None, output_field=models.IntegerField()), models.IntegerField()),
+            # EquityLine.fee_for: to the cent, half a cent up (PostgreSQL rounds numeric halves away from zero).
+            "amount": (Func(F("amount") * rate, Value(2), function="round", output_field=models.DecimalField()),
+                       models.DecimalField()),
+            # f"{(rate * 100).normalize():f}%": trim_scale drops the trailing zeros as normalize() does.
+            "how": (Concat(Cast(Func(rate * Value(100), function="trim_scale", output_field=models.DecimalField()),
+                                models.TextField()), Value("% of the draw."), output_field=models.TextField()),
+                    models.TextField()),
+        }
+        cells = {f"csv_cell_{index}": csv_cell_sql(*values[col.key]) for index, col in enumerate(self.csv_columns)}
+        sql, params = self._draws(filterset).order_by("date", "pk").annotate(**cells).values_list(
+            *cells).query.sql_with_params()
+        return connection.ops.compose_sql(sql, params)
+
+    def csv_rows_after_copy(self, filterset, order=()):
+        return self._penalty_rows(filterset)
+
+    def _draws(self, filterset) -> models.QuerySet:
+        """The draws up to the day, filtered (today's records)."""
+        options = filterset.options
+        draws = Draw.objects.filter(date__lte=filterset.today)
         if options.get("deal"):
             draws = draws.filter(equity_line__deal=options["deal"])
         if options.get("start"):
@@ -519,10 +552,16 @@ class FeesReport(ListReport):
         if party := options.get("party"):
             draws = draws.filter(Q(equity_line__issuer=party) | Q(equity_line__investor=party)
                                  | Q(equity_line__placement_agent=party))
+        return draws
+
+    def _fee_rows(self, filterset) -> Iterator[dict]:
+        if filterset.as_of_day:
+            yield from self._fee_rows_as_of(filterset)
+            return
         # Plain values, not five model objects a draw: an export reads every draw of the desk. The
         # desk has a handful of fee rates, so one line object per rate computes every fee.
         lines: dict[Decimal, EquityLine] = {}
-        for date, amount, rate, deal, issuer, agent in draws.order_by("date", "pk").values_list(
+        for date, amount, rate, deal, issuer, agent in self._draws(filterset).order_by("date", "pk").values_list(
             "date", "amount", "equity_line__placement_fee_rate", "equity_line__deal__title",
             "equity_line__issuer__legal_name", "equity_line__placement_agent__legal_name",
         ).iterator(chunk_size=PENALTY_CHUNK):
@@ -588,8 +627,12 @@ class FeesReport(ListReport):
             ).select_related("holder"):
                 notes[note.deal_id].append(note)
             spells = defaultdict(list)
+            # Only the due dates that were ever in breach: one waived or done by its day has no spell
+            # (penalties.breach_spell), and those are most of a desk's history.
             for obligation_id, status, due_date, done_on in self._penalised_due_dates(filterset).filter(
                 rule__obligation_id__in=chunk
+            ).exclude(status=Occurrence.Status.WAIVED).exclude(
+                status=Occurrence.Status.DONE, done_on__lte=F("due_date")
             ).values_list("rule__obligation_id", "status", "due_date", "done_on").order_by("due_date", "id"):
                 spells[obligation_id].append(penalties.breach_spell(status=status, due_date=due_date,
                                                                     done_on=done_on, as_of=filterset.today))

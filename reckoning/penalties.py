@@ -132,15 +132,27 @@ class NotesBase:
 
     def total_over(self, start: datetime.date, end: datetime.date) -> Fraction:
         """The sum of the base's total on each day from `start` up to, not including, `end`."""
+        return self.total_over_runs(((start, end),))
+
+    def total_over_runs(self, runs: Iterable[tuple[datetime.date, datetime.date]]) -> Fraction:
+        """`total_over` summed over several runs of days: whole numbers of days added up run by run,
+        each note's principal and interest a day multiplied in once at the end (a spell of years is
+        dozens of month runs; fractions in each would cost most of a fees report)."""
+        runs = tuple(runs)
         total = Fraction(0)
         for issue_date, principal, interest_a_day in self._accruing:
-            first = max(start, issue_date)
-            days = (end - first).days
-            if days <= 0:
-                continue
-            since_issue = (first - issue_date).days
-            # days x (days - 1) is even: the integer division is exact.
-            total += days * principal + interest_a_day * (days * since_issue + days * (days - 1) // 2)
+            days_in_all = interest_days = 0
+            for start, end in runs:
+                first = max(start, issue_date)
+                days = (end - first).days
+                if days <= 0:
+                    continue
+                since_issue = (first - issue_date).days
+                days_in_all += days
+                # days x (days - 1) is even: the integer division is exact.
+                interest_days += days * since_issue + days * (days - 1) // 2
+            if days_in_all:
+                total += days_in_all * principal + interest_days * interest_a_day
         return total
 
 
@@ -156,38 +168,39 @@ class FixedBase:
     def total_over(self, start: datetime.date, end: datetime.date) -> Fraction:
         return self.amount * max((end - start).days, 0)
 
+    def total_over_runs(self, runs: Iterable[tuple[datetime.date, datetime.date]]) -> Fraction:
+        return self.amount * sum(max((end - start).days, 0) for start, end in runs)
+
 
 def _days(spell: Spell) -> Iterable[datetime.date]:
     return (spell.start + datetime.timedelta(days=offset) for offset in range(spell.days))
 
 
-def _total_over(base_on: Callable[[datetime.date], Base], start: datetime.date, end: datetime.date) -> Fraction:
-    """The base's total summed over the days from `start` to `end` (not included): in closed form where the
-    base knows it (NotesBase, FixedBase), else day by day."""
-    if hasattr(base_on, "total_over"):
-        return base_on.total_over(start, end)
-    return sum((base_on(day).total for day in _days(Spell(start, end))), Fraction(0))
+def _total_over(base_on: Callable[[datetime.date], Base], runs: list[tuple[datetime.date, datetime.date]]) -> Fraction:
+    """The base's total summed over every day of `runs` (each from its start up to, not including, its
+    end): in closed form where the base knows it (NotesBase, FixedBase), else day by day."""
+    if hasattr(base_on, "total_over_runs"):
+        return base_on.total_over_runs(runs)
+    return sum((base_on(day).total for start, end in runs for day in _days(Spell(start, end))), Fraction(0))
 
 
 def _monthly(spells: list[Spell], rate: Fraction, base_on: Callable[[datetime.date], Base]) -> Fraction:
     # "per month ... prorated for partial months": each spell is counted in months from its first
     # day, and a day accrues the month's rate over that month's length, so a whole month accrues
     # the rate once whatever its length.
-    # Months of the same length share a denominator: sum each length's totals, divide once.
-    by_length: dict[int, Fraction] = {}
+    # Months of the same length share a denominator: their days are summed together, divided once.
+    by_length: dict[int, list[tuple[datetime.date, datetime.date]]] = {}
     for spell in spells:
         month, month_start = 0, spell.start
         while month_start < spell.end:
             month_end = add_months(spell.start, month + 1)
-            length = (month_end - month_start).days
-            days_total = _total_over(base_on, month_start, min(month_end, spell.end))
-            by_length[length] = by_length.get(length, 0) + days_total
+            by_length.setdefault((month_end - month_start).days, []).append((month_start, min(month_end, spell.end)))
             month, month_start = month + 1, month_end
-    return sum((total / length for length, total in by_length.items()), Fraction(0)) * rate
+    return sum((_total_over(base_on, runs) / length for length, runs in by_length.items()), Fraction(0)) * rate
 
 
 def _annual(spells: list[Spell], rate: Fraction, base_on: Callable[[datetime.date], Base]) -> Fraction:
-    return sum((_total_over(base_on, spell.start, spell.end) * rate / DAYS_IN_YEAR for spell in spells), Fraction(0))
+    return _total_over(base_on, [(spell.start, spell.end) for spell in spells]) * rate / DAYS_IN_YEAR
 
 
 def accrued(*, kind: PenaltyKind, spells: Iterable[Spell | None], rate: Decimal,

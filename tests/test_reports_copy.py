@@ -380,3 +380,49 @@ def test_the_fees_csv_streams_the_rows_the_page_builds(awkward_desk):
     assert [row[:2] + row[5:6] for row in rows[1:3]] == [["Placement fee", "Two\nlines deal 3", "2005-07-01"],
                                                          ["Placement fee", "Two\nlines deal 3", "2005-08-01"]]
     assert {row[0] for row in rows[3:]} == {"Penalty accrued"} and len(rows) > 3 + 6
+
+
+def test_the_database_writes_the_fee_rows_and_python_the_penalties_after_them(awkward_desk):
+    """PAA s.10 fees on each draw come from COPY, the penalties' exact fractions from Python: one CSV, the same bytes."""
+    rules = awkward_desk
+    agent = PartyFactory(legal_name="=agent")
+    lines = [
+        EquityLineFactory(deal=rules[3].obligation.deal, placement_agent=agent, placement_fee_rate=Decimal("0.0125")),
+        EquityLineFactory(deal=rules[5].obligation.deal, issuer=PartyFactory(legal_name="@issuer"),
+                          placement_fee_rate=Decimal("0.1")),
+        EquityLineFactory(deal=rules[6].obligation.deal, placement_agent=None, placement_fee_rate=Decimal("0")),
+    ]
+    for line in lines:  # half a cent of fee, rounded up; a fee with further places; a draw after the day
+        for day, amount in ((datetime.date(2005, 8, 1), Decimal("0.40")), (datetime.date(2005, 7, 1),
+                            Decimal("125000.55")), (datetime.date(2005, 12, 1), Decimal("1.00"))):
+            line.draws.create(date=day, amount=amount)
+    obligation = rules[2].obligation
+    obligation.penalty, obligation.penalty_rate = "annual_on_amount", Decimal("0.03")
+    obligation.penalty_base_amount = Decimal("365000.00")
+    obligation.save()
+    report = get_report("fees")
+    with at(TODAY):
+        for data in ({}, {"start": "2005-07-02"}, {"party": agent.pk}, {"deal": lines[1].deal_id}, {"bom": True}):
+            filterset = report.filterset(data)
+            assert filterset.is_valid()
+            expected = python_csv(report, filterset, bom="bom" in data)
+            assert copied_csv(report, filterset, bom="bom" in data) == expected, data
+        everything = report.filterset({})
+        assert everything.is_valid()
+        rows = list(csv.reader(StringIO(copied_csv(report, everything).decode(), newline="")))
+        # Sorted by a column, or as of a past day, the rows are Python's alone.
+        assert copy_statement(report, everything, ("-amount",)) is None
+        past = report.filterset({"as_of": "2005-08-15"})
+        assert past.is_valid() and copy_statement(report, past) is None
+    fees = [row for row in rows if row[0] == "Placement fee"]
+    assert [row[1:] for row in fees[:3]] == [
+        ["Two\nlines deal 3", "Draw of 2005-07-01", lines[0].issuer.legal_name, "'=agent", "2005-07-01", "125000.55",
+         "0.012500", "", "1562.51", "1.25% of the draw."],
+        ['\'=HYPERLINK("http://evil.example","Click") deal 5', "Draw of 2005-07-01", "'@issuer", "", "2005-07-01",
+         "125000.55", "0.100000", "", "12500.06", "10% of the draw."],
+        ["'+1 formula deal 6", "Draw of 2005-07-01", lines[2].issuer.legal_name, "", "2005-07-01", "125000.55",
+         "0.000000", "", "0.00", "0% of the draw."],
+    ]
+    # 0.40 x 1.25% is half a cent, rounded up; the December draws are after the day.
+    assert [row[9] for row in fees[3:]] == ["0.01", "0.04", "0.00"]
+    assert rows[len(fees) + 1][0] == "Penalty accrued"
