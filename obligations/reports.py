@@ -6,6 +6,7 @@ button and a name for `export_report`.
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -523,9 +524,7 @@ class FeesReport(ListReport):
             "base": (F("amount"), models.DecimalField()),
             "rate": (rate, models.DecimalField()),
             "days": (Value(None, output_field=models.IntegerField()), models.IntegerField()),
-            # EquityLine.fee_for: to the cent, half a cent up (PostgreSQL rounds numeric halves away from zero).
-            "amount": (Func(F("amount") * rate, Value(2), function="round", output_field=models.DecimalField()),
-                       models.DecimalField()),
+            "amount": (self._fee_sql(), models.DecimalField()),
             # f"{(rate * 100).normalize():f}%": trim_scale drops the trailing zeros as normalize() does.
             "how": (Concat(Cast(Func(rate * Value(100), function="trim_scale", output_field=models.DecimalField()),
                                 models.TextField()), Value("% of the draw."), output_field=models.TextField()),
@@ -538,6 +537,25 @@ class FeesReport(ListReport):
 
     def csv_rows_after_copy(self, filterset, order=()):
         return self._penalty_rows(filterset)
+
+    def fee_amounts(self, filterset) -> Iterator[tuple[str, str, Decimal]]:
+        """(deal, payee, fee) of each draw up to the day, in the report's order: what the totals add up."""
+        draws = self._draws(filterset).order_by("date", "pk")
+        payee = Coalesce(F("equity_line__placement_agent__legal_name"), Value(""))
+        if connection.vendor != "postgresql":  # SQLite's decimals are floats: the fee is Python's
+            for deal, agent, amount, rate in draws.values_list("equity_line__deal__title", payee, "amount",
+                                                              "equity_line__placement_fee_rate"):
+                yield deal, agent, EquityLine(placement_fee_rate=rate).fee_for(amount)
+            return
+        yield from draws.values_list("equity_line__deal__title", payee, self._fee_sql()).iterator(
+            chunk_size=10 * PENALTY_CHUNK)
+
+    @staticmethod
+    def _fee_sql() -> models.Expression:
+        # EquityLine.fee_for: to the cent, half a cent up (PostgreSQL rounds numeric halves away from
+        # zero; fees are never negative).
+        return Func(F("amount") * F("equity_line__placement_fee_rate"), Value(2), function="round",
+                    output_field=models.DecimalField(max_digits=16, decimal_places=2))
 
     def _draws(self, filterset) -> models.QuerySet:
         """The draws up to the day, filtered (today's records)."""
@@ -776,17 +794,25 @@ class FeeTotalsReport(ListReport):
 
     def unsorted_rows(self, filterset):
         totals: dict[tuple[str, str], dict] = {}
-        # The fees report's rows as they stream: the totals are all this keeps.
+        # The fees report's rows as they stream: the totals are all this keeps. Its draws, today,
+        # as (deal, payee, fee) computed by the database: the rest of a fee row is not added up.
         fees = FeesReport()
-        rows = fees.built_rows(filterset) if fees.name in filterset.__dict__.get("_built_rows", {}) \
-            else fees.streamed_rows(filterset)
-        for row in rows:
-            column = "fees" if row["kind"] == "Placement fee" else "penalties"
-            for key in (("Deal", row["deal"]), ("Payee", row["payee"])):
+        if fees.name in filterset.__dict__.get("_built_rows", {}):
+            amounts = ((row["kind"], row["deal"], row["payee"], row["amount"]) for row in fees.built_rows(filterset))
+        elif filterset.as_of_day:
+            amounts = ((row["kind"], row["deal"], row["payee"], row["amount"]) for row in fees.streamed_rows(filterset))
+        else:
+            amounts = itertools.chain(
+                (("Placement fee", *values) for values in fees.fee_amounts(filterset)),
+                ((row["kind"], row["deal"], row["payee"], row["amount"]) for row in fees.csv_rows_after_copy(filterset)),
+            )
+        for kind, deal, payee, amount in amounts:
+            column = "fees" if kind == "Placement fee" else "penalties"
+            for key in (("Deal", deal), ("Payee", payee)):
                 total = totals.setdefault(key, {"totals_for": key[0], "name": key[1], "fees": Decimal("0.00"),
                                                 "penalties": Decimal("0.00"), "amount": Decimal("0.00")})
-                total[column] += row["amount"] or 0
-                total["amount"] += row["amount"] or 0
+                total[column] += amount or 0
+                total["amount"] += amount or 0
         return list(totals.values())
 
 

@@ -382,9 +382,8 @@ def test_the_fees_csv_streams_the_rows_the_page_builds(awkward_desk):
     assert {row[0] for row in rows[3:]} == {"Penalty accrued"} and len(rows) > 3 + 6
 
 
-def test_the_database_writes_the_fee_rows_and_python_the_penalties_after_them(awkward_desk):
-    """PAA s.10 fees on each draw come from COPY, the penalties' exact fractions from Python: one CSV, the same bytes."""
-    rules = awkward_desk
+def fee_desk(rules) -> tuple[Party, list]:
+    """Draws on three equity lines (awkward names, a half-cent fee, a rate of 0) and a covenant with a penalty."""
     agent = PartyFactory(legal_name="=agent")
     lines = [
         EquityLineFactory(deal=rules[3].obligation.deal, placement_agent=agent, placement_fee_rate=Decimal("0.0125")),
@@ -400,6 +399,12 @@ def test_the_database_writes_the_fee_rows_and_python_the_penalties_after_them(aw
     obligation.penalty, obligation.penalty_rate = "annual_on_amount", Decimal("0.03")
     obligation.penalty_base_amount = Decimal("365000.00")
     obligation.save()
+    return agent, lines
+
+
+def test_the_database_writes_the_fee_rows_and_python_the_penalties_after_them(awkward_desk):
+    """PAA s.10 fees on each draw come from COPY, the penalties' exact fractions from Python: one CSV, the same bytes."""
+    agent, lines = fee_desk(awkward_desk)
     report = get_report("fees")
     with at(TODAY):
         for data in ({}, {"start": "2005-07-02"}, {"party": agent.pk}, {"deal": lines[1].deal_id}, {"bom": True}):
@@ -426,3 +431,31 @@ def test_the_database_writes_the_fee_rows_and_python_the_penalties_after_them(aw
     # 0.40 x 1.25% is half a cent, rounded up; the December draws are after the day.
     assert [row[9] for row in fees[3:]] == ["0.01", "0.04", "0.00"]
     assert rows[len(fees) + 1][0] == "Penalty accrued"
+
+
+def test_the_fee_totals_add_up_the_fees_reports_rows(awkward_desk):
+    """The totals take each draw's fee from the database; they are what adding up the fees report's rows gives."""
+    agent, lines = fee_desk(awkward_desk)
+    fees, totals = get_report("fees"), get_report("fee-totals")
+    with at(TODAY):
+        for data in ({}, {"start": "2005-07-02"}, {"party": agent.pk}, {"deal": lines[1].deal_id}):
+            filterset = totals.filterset(data)
+            assert filterset.is_valid()
+            expected = {}
+            fee_rows = report_rows_of(fees, data)
+            for row in fee_rows:
+                for key in (("Deal", row["deal"]), ("Payee", row["payee"])):
+                    total = expected.setdefault(key, [Decimal("0.00"), Decimal("0.00")])
+                    total[row["kind"] != "Placement fee"] += row["amount"] or 0
+            assert [(row["totals_for"], row["name"], row["fees"], row["penalties"], row["amount"])
+                    for row in totals.unsorted_rows(filterset)] == [
+                (*key, fee, penalty, fee + penalty) for key, (fee, penalty) in expected.items()], data
+            if not data:  # the fees and the penalties both added up
+                assert {row["kind"] for row in fee_rows} == {"Placement fee", "Penalty accrued"}
+    assert expected[("Deal", lines[1].deal.title)][0] == Decimal("12500.10")  # 12,500.06 + 0.04
+
+
+def report_rows_of(report, data) -> list[dict]:
+    filterset = report.filterset(data)
+    assert filterset.is_valid()
+    return list(report.streamed_rows(filterset))
