@@ -635,25 +635,22 @@ class FeesReport(ListReport):
         if filterset.as_of_day:
             yield from self._penalty_rows_as_of(filterset)
             return
-        # Covenants in the order their first due date in breach comes (as the due dates are listed:
-        # by due date, then id), each chunk's rows from a few queries.
+        # Covenants ever in breach, in the order their first due date comes (as the due dates are
+        # listed: by due date, then id), each chunk's rows from a few queries.
         for chunk in in_chunks(self._penalised_in_order(filterset), PENALTY_CHUNK):
-            obligations = Obligation.objects.select_related("deal", "obligor").in_bulk(chunk)
-            notes = defaultdict(list)
-            for note in ConvertibleNote.objects.filter(
-                deal__in={obligation.deal_id for obligation in obligations.values()}
-            ).select_related("holder"):
-                notes[note.deal_id].append(note)
             spells = defaultdict(list)
-            # Only the due dates that were ever in breach: one waived or done by its day has no spell
-            # (penalties.breach_spell), and those are most of a desk's history.
-            for obligation_id, status, due_date, done_on in self._penalised_due_dates(filterset).filter(
+            for obligation_id, status, due_date, done_on in self._breached_due_dates(filterset).filter(
                 rule__obligation_id__in=chunk
-            ).exclude(status=Occurrence.Status.WAIVED).exclude(
-                status=Occurrence.Status.DONE, done_on__lte=F("due_date")
             ).values_list("rule__obligation_id", "status", "due_date", "done_on").order_by("due_date", "id"):
                 spells[obligation_id].append(penalties.breach_spell(status=status, due_date=due_date,
                                                                     done_on=done_on, as_of=filterset.today))
+            obligations = Obligation.objects.select_related("deal", "obligor").in_bulk(chunk)
+            notes = defaultdict(list)
+            for note in ConvertibleNote.objects.filter(deal__in={
+                obligation.deal_id for obligation in obligations.values()
+                if obligation.penalty == Obligation.Penalty.MONTHLY_ON_NOTES
+            }).select_related("holder"):
+                notes[note.deal_id].append(note)
             beneficiaries = self._beneficiaries(chunk)
             for obligation_id in chunk:
                 obligation = obligations[obligation_id]
@@ -673,20 +670,31 @@ class FeesReport(ListReport):
             occurrences = occurrences.filter(due_date__lte=options["end"])
         return occurrences
 
+    def _breached_due_dates(self, filterset) -> models.QuerySet:
+        """`_penalised_due_dates` ever in breach: one waived or done by its day has no spell
+        (penalties.breach_spell), and those are most of a desk's history."""
+        return self._penalised_due_dates(filterset).exclude(status=Occurrence.Status.WAIVED).exclude(
+            status=Occurrence.Status.DONE, done_on__lte=F("due_date"))
+
     def _penalised_in_order(self, filterset) -> list[int]:
+        """The covenants with a due date in breach, in the order of their first due date (in breach or not)."""
         due_dates = self._penalised_due_dates(filterset)
+        breached = self._breached_due_dates(filterset).values("rule__obligation_id")
         if connection.features.can_distinct_on_fields:
-            # Each covenant's first due date in breach, found by the database (a few thousand rows, not
-            # every due date); read whole, as a server-side cursor would plan for the first rows and
-            # walk every due date of the desk in date order.
-            firsts = due_dates.order_by("rule__obligation_id", "due_date", "id").distinct(
-                "rule__obligation_id").values_list("due_date", "id", "rule__obligation_id")
+            # Each covenant's first due date, found by the database (a few thousand rows, not every due
+            # date); read whole, as a server-side cursor would plan for the first rows and walk every
+            # due date of the desk in date order.
+            firsts = due_dates.filter(rule__obligation_id__in=breached).order_by(
+                "rule__obligation_id", "due_date", "id").distinct("rule__obligation_id").values_list(
+                "due_date", "id", "rule__obligation_id")
             return [obligation_id for _, _, obligation_id in sorted(firsts)]
+        in_breach = set(breached.values_list("rule__obligation_id", flat=True))
         first_seen = {}
-        for obligation_id in self._penalised_due_dates(filterset).order_by("due_date", "id").values_list(
+        for obligation_id in due_dates.order_by("due_date", "id").values_list(
             "rule__obligation_id", flat=True
         ).iterator(chunk_size=10 * PENALTY_CHUNK):
-            first_seen.setdefault(obligation_id, None)
+            if obligation_id in in_breach:
+                first_seen.setdefault(obligation_id, None)
         return list(first_seen)
 
     @staticmethod
