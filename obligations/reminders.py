@@ -79,10 +79,13 @@ def _policy(days_before: str) -> ReminderPolicy:
 
 
 def _longest_lead() -> int:
-    overrides = [
-        *Obligation.objects.exclude(reminder_days_before="").values_list("reminder_days_before", flat=True),
-        *Deal.objects.exclude(reminder_days_before="").values_list("reminder_days_before", flat=True),
-    ]
+    # Each wording once: thousands of obligations share a handful of them.
+    overrides = {
+        *Obligation.objects.exclude(reminder_days_before="").values_list("reminder_days_before", flat=True)
+        .order_by().distinct(),
+        *Deal.objects.exclude(reminder_days_before="").values_list("reminder_days_before", flat=True)
+        .order_by().distinct(),
+    }
     policies = [ReminderPolicy(days_before=tuple(settings.REMINDER_DAYS_BEFORE))]
     for override in overrides:
         try:
