@@ -9,6 +9,7 @@ the covenant, and each day accrues on the base as it stands that day.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -123,24 +124,29 @@ class NotesBase:
         return notes_base(self.notes, day)
 
     @cached_property
-    def _accruing(self) -> tuple[tuple[datetime.date, Fraction, Fraction], ...]:
-        """Each issued note's issue date, principal and interest a day (principal x rate / 365), converted
-        to fractions once: a covenant's damages sum the base over every month of every spell."""
-        return tuple((note.issue_date, Fraction(note.principal),
-                      Fraction(note.principal) * Fraction(note.interest_rate) / DAYS_IN_YEAR)
-                     for note in self.notes if note.issue_date is not None)
+    def _accruing(self) -> tuple[int, tuple[tuple[datetime.date, int, int], ...]]:
+        """Each issued note's issue date, principal and interest a day as whole numbers over one shared
+        denominator (principal x denominator, interest a day x denominator x 365): a covenant's damages
+        then add up whole numbers over every month of every spell, and divide once."""
+        notes = [(note.issue_date, Fraction(note.principal), Fraction(note.interest_rate))
+                 for note in self.notes if note.issue_date is not None]
+        denominator = math.lcm(1, *(part.denominator for _, principal, rate in notes
+                                    for part in (principal, principal * rate)))
+        return denominator, tuple(
+            (issue_date, int(principal * denominator * DAYS_IN_YEAR), int(principal * rate * denominator))
+            for issue_date, principal, rate in notes)
 
     def total_over(self, start: datetime.date, end: datetime.date) -> Fraction:
         """The sum of the base's total on each day from `start` up to, not including, `end`."""
         return self.total_over_runs(((start, end),))
 
     def total_over_runs(self, runs: Iterable[tuple[datetime.date, datetime.date]]) -> Fraction:
-        """`total_over` summed over several runs of days: whole numbers of days added up run by run,
-        each note's principal and interest a day multiplied in once at the end (a spell of years is
-        dozens of month runs; fractions in each would cost most of a fees report)."""
+        """`total_over` summed over several runs of days, in whole numbers until the one division (a
+        spell of years is dozens of month runs; fractions in each cost most of a fees report)."""
         runs = tuple(runs)
-        total = Fraction(0)
-        for issue_date, principal, interest_a_day in self._accruing:
+        denominator, accruing = self._accruing
+        total = 0
+        for issue_date, principal, interest_a_day in accruing:
             days_in_all = interest_days = 0
             for start, end in runs:
                 first = max(start, issue_date)
@@ -151,9 +157,8 @@ class NotesBase:
                 days_in_all += days
                 # days x (days - 1) is even: the integer division is exact.
                 interest_days += days * since_issue + days * (days - 1) // 2
-            if days_in_all:
-                total += days_in_all * principal + interest_days * interest_a_day
-        return total
+            total += days_in_all * principal + interest_days * interest_a_day
+        return Fraction(total, denominator * DAYS_IN_YEAR)
 
 
 @dataclass(frozen=True)
