@@ -635,8 +635,8 @@ class FeesReport(ListReport):
         if filterset.as_of_day:
             yield from self._penalty_rows_as_of(filterset)
             return
-        # Covenants ever in breach, in the order their first due date comes (as the due dates are
-        # listed: by due date, then id), each chunk's rows from a few queries.
+        # Covenants ever in breach, in the order of their first due date in breach, each chunk's rows
+        # from a few queries.
         for chunk in in_chunks(self._penalised_in_order(filterset), PENALTY_CHUNK):
             spells = defaultdict(list)
             for obligation_id, status, due_date, done_on in self._breached_due_dates(filterset).filter(
@@ -677,24 +677,21 @@ class FeesReport(ListReport):
             status=Occurrence.Status.DONE, done_on__lte=F("due_date"))
 
     def _penalised_in_order(self, filterset) -> list[int]:
-        """The covenants with a due date in breach, in the order of their first due date (in breach or not)."""
-        due_dates = self._penalised_due_dates(filterset)
-        breached = self._breached_due_dates(filterset).values("rule__obligation_id")
+        """The covenants ever in breach, in the order of their first due date in breach (the row's first
+        breach day), as the due dates are listed: by due date, then id."""
+        breached = self._breached_due_dates(filterset)
         if connection.features.can_distinct_on_fields:
-            # Each covenant's first due date, found by the database (a few thousand rows, not every due
-            # date); read whole, as a server-side cursor would plan for the first rows and walk every
-            # due date of the desk in date order.
-            firsts = due_dates.filter(rule__obligation_id__in=breached).order_by(
-                "rule__obligation_id", "due_date", "id").distinct("rule__obligation_id").values_list(
-                "due_date", "id", "rule__obligation_id")
+            # Each covenant's first, found by the database (a few thousand rows, not every due date);
+            # read whole, as a server-side cursor would plan for the first rows and walk every due
+            # date of the desk in date order.
+            firsts = breached.order_by("rule__obligation_id", "due_date", "id").distinct(
+                "rule__obligation_id").values_list("due_date", "id", "rule__obligation_id")
             return [obligation_id for _, _, obligation_id in sorted(firsts)]
-        in_breach = set(breached.values_list("rule__obligation_id", flat=True))
         first_seen = {}
-        for obligation_id in due_dates.order_by("due_date", "id").values_list(
+        for obligation_id in breached.order_by("due_date", "id").values_list(
             "rule__obligation_id", flat=True
         ).iterator(chunk_size=10 * PENALTY_CHUNK):
-            if obligation_id in in_breach:
-                first_seen.setdefault(obligation_id, None)
+            first_seen.setdefault(obligation_id, None)
         return list(first_seen)
 
     @staticmethod

@@ -380,6 +380,9 @@ def test_the_fees_csv_streams_the_rows_the_page_builds(awkward_desk):
     assert [row[:2] + row[5:6] for row in rows[1:3]] == [["Placement fee", "Two\nlines deal 3", "2005-07-01"],
                                                          ["Placement fee", "Two\nlines deal 3", "2005-08-01"]]
     assert {row[0] for row in rows[3:]} == {"Penalty accrued"} and len(rows) > 3 + 6
+    # The covenants in the order of their first breach day, the row's date.
+    first_breach_days = [row[5] for row in rows[3:]]
+    assert first_breach_days == sorted(first_breach_days) and len(set(first_breach_days)) > 2
 
 
 def fee_desk(rules) -> tuple[Party, list]:
