@@ -11,13 +11,14 @@ from collections.abc import Callable, Sequence
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import widgets
+from django.contrib.admin import helpers, widgets
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
+from django.forms.utils import ErrorList
 from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -81,7 +82,44 @@ class LookupSafeAutocompleteSelect(LookupSafeAutocompleteMixin, widgets.Autocomp
 
 
 class LookupSafeAutocompleteSelectMultiple(LookupSafeAutocompleteMixin, widgets.AutocompleteSelectMultiple):
-    pass
+    """A box of several rows; in an inline, it labels its values from its own row's related rows, read (prefetched)
+    with the inline's rows (RowsWithBoxesMixin, ConstraintMessageFormSet): Django's box asks for them, a query per row.
+    """
+
+    known: list[models.Model] | None = None  # the row's related rows, in the related model's order
+
+    def optgroups(self, name, value, attr=None):
+        picked = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        rows = [row for row in self.known or () if str(row.pk) in picked]
+        if self.known is None or len(rows) != len(picked):
+            return super().optgroups(name, value, attr)
+        # As Django's AutocompleteMixin.optgroups (no empty choice in a multiple box), from the rows known.
+        return [(None, [self.create_option(name, row.pk, self.choices.field.label_from_instance(row), picked, index)
+                        for index, row in enumerate(rows)], 0)]
+
+
+class RelatedLinksWrapper(widgets.RelatedFieldWidgetWrapper):
+    """Django's wrapper of a select (its add, change, delete and view links), each link's address reversed once.
+
+    Each row of an inline renders its own copy of the field's wrapper, a shallow one that shares `_urls`;
+    Django reverses the same addresses again for every row.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._urls = {}
+
+    @classmethod
+    def of(cls, wrapper: widgets.RelatedFieldWidgetWrapper) -> RelatedLinksWrapper:
+        return cls(wrapper.widget, wrapper.rel, wrapper.admin_site, can_add_related=wrapper.can_add_related,
+                   can_change_related=wrapper.can_change_related, can_delete_related=wrapper.can_delete_related,
+                   can_view_related=wrapper.can_view_related)
+
+    def get_related_url(self, info, action, *args):
+        key = (info, action, *args)
+        if key not in self._urls:
+            self._urls[key] = super().get_related_url(info, action, *args)
+        return self._urls[key]
 
 
 class LookupSafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -106,6 +144,12 @@ class LookupSafeAdminMixin:
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and type(formfield.widget) is widgets.RelatedFieldWidgetWrapper:
+            formfield.widget = RelatedLinksWrapper.of(formfield.widget)
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
@@ -219,6 +263,17 @@ class FastListMixin:
 # Shared screens -----------------------------------------------------------------
 
 
+class QuietErrorList(ErrorList):
+    """Django's list of a field's errors, which renders its template even when empty, for every field of every
+    row of every inline; this one is the empty text at once when there is nothing to say."""
+
+    def render(self, template_name=None, context=None, renderer=None):
+        return super().render(template_name, context, renderer) if self.data else mark_safe("")
+
+    __str__ = render
+    __html__ = render
+
+
 class ConstraintMessageFormSet(BaseInlineFormSet):
     """Inline formset that reports duplicate rows with the model's own words.
 
@@ -228,8 +283,24 @@ class ConstraintMessageFormSet(BaseInlineFormSet):
     """
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", QuietErrorList)
         super().__init__(*args, **kwargs)
         self._label_boxes_from_rows()
+
+    @cached_property
+    def empty_form(self):
+        # Built once: Django builds the blank row anew each time it is asked for (four times an inline per page).
+        return super().empty_form
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # A box of several rows is labelled from its own row's related rows, when they were read with it.
+        read = getattr(form.instance, "_prefetched_objects_cache", {})
+        for name, field in form.fields.items():
+            box = getattr(field.widget, "widget", field.widget)  # the form's own copy
+            if isinstance(box, LookupSafeAutocompleteSelectMultiple) and name in read:
+                box.known = list(read[name])
+        return form
 
     def _label_boxes_from_rows(self) -> None:
         """Give each autocomplete box the related rows the inline's query read with its rows (select_related)."""
@@ -324,6 +395,20 @@ def error_summary(context) -> dict:
             "first_error_label": first[1] if first else ""}
 
 
+class InlineMediaOnce(helpers.InlineAdminFormSet):
+    """An inline on a change page whose scripts and styles are those of one of its forms.
+
+    Django adds up every form's (the same widgets and fieldsets each time: the sum is the first), building
+    each row's admin form and its widgets' media for it, before the page renders them all again.
+    """
+
+    @property
+    def media(self):
+        media = self.opts.media + self.formset.media
+        first = next(iter(self), None)
+        return media if first is None else media + first.media
+
+
 class HistoryAdmin(FastListMixin, LookupSafeAdminMixin, SimpleHistoryAdmin):
     """A screen whose History page lists every change: when, by whom, each field's old and new value.
 
@@ -334,6 +419,12 @@ class HistoryAdmin(FastListMixin, LookupSafeAdminMixin, SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            inline_formset.__class__ = InlineMediaOnce  # Django builds them; only their media is worked out otherwise
+        return inline_formsets
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context = {**context, **error_summary(context)}
@@ -374,9 +465,12 @@ class RowsWithBoxesMixin:
     """
 
     def get_queryset(self, request):
-        boxes = [name for name in self.get_autocomplete_fields(request)
-                 if self.model._meta.get_field(name).many_to_one]
-        return super().get_queryset(request).select_related(*boxes)
+        fields = [self.model._meta.get_field(name) for name in self.get_autocomplete_fields(request)]
+        boxes = [field.name for field in fields if field.many_to_one]
+        # A box of several rows: its rows, with those each one's name is read from (an address names its party).
+        several = [Prefetch(field.name, queryset=field.related_model._default_manager.select_related())
+                   for field in fields if field.many_to_many]
+        return super().get_queryset(request).select_related(*boxes).prefetch_related(*several)
 
 
 class DealInline(RowsWithBoxesMixin, LookupSafeAdminMixin, admin.TabularInline):

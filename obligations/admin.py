@@ -44,11 +44,18 @@ NONE_AHEAD = "none ahead"
 DUE_DATES_PER_PAGE = 12
 DUE_DATES_PAGE = "due_dates_page"  # the obligation page's query parameter for its page of due dates
 SEARCH_IDS_BOUND = 50_000  # deadline rules a due-date search names by id
+SEARCH_NARROW_BOUND = 1_000  # obligations: a word of a search matching no more narrows it down
 
 
-def obligation_has_word(word: str) -> Q:
-    """Obligations whose title or section, deal or obligor has `word`."""
-    # The deals and parties matched on their own (small tables), not joined to every obligation.
+def obligation_has_word(word: str, *, few: bool = False) -> Q:
+    """Obligations whose title or section, deal or obligor has `word`.
+
+    Among all of them, the deals and parties are matched on their own (small tables, each read once), not
+    joined to every obligation; among a few (`few`: a thousand at most), joined to each of them.
+    """
+    if few:
+        return (Q(title__icontains=word) | Q(section__icontains=word) | Q(deal__title__icontains=word)
+                | Q(obligor__legal_name__icontains=word))
     return (Q(title__icontains=word) | Q(section__icontains=word)
             | Q(deal__in=Deal.objects.filter(title__icontains=word).values("pk"))
             | Q(obligor__in=Party.objects.filter(legal_name__icontains=word).values("pk")))
@@ -69,6 +76,75 @@ def rules_with_word(word: str):
         .values_list("pk", flat=True),
         own.filter(obligation__obligor__in=Party.objects.filter(legal_name__icontains=word).values("pk"))
         .values_list("pk", flat=True))
+
+
+def obligations_with_word(word: str):
+    """The ids of the obligations of obligation_has_word(word), each way of matching on its own (UNION ALL: an
+    obligation may come more than once), so that each goes through its index and a LIMIT stops them early.
+
+    The deals and obligors first: small tables, and a word of a deal's name that matches many of them fills
+    the LIMIT before the obligations' titles and sections are read.
+    """
+    own = Obligation.objects.order_by()
+    return own.filter(deal__in=Deal.objects.filter(title__icontains=word).values("pk")).values_list(
+        "pk", flat=True).union(
+        own.filter(obligor__in=Party.objects.filter(legal_name__icontains=word).values("pk"))
+        .values_list("pk", flat=True),
+        own.filter(title__icontains=word).values_list("pk", flat=True),
+        own.filter(section__icontains=word).values_list("pk", flat=True),
+        all=True)
+
+
+def obligations_of_each_word(words: list[str], bound: int) -> list[set[int] | None]:
+    """For each word, the ids of the obligations it matches, or None when it matches more than `bound` of them.
+
+    On PostgreSQL one statement, each word's part stopped by its own LIMIT; elsewhere a query per word.
+    """
+    if connection.vendor != "postgresql":
+        found = [list(obligations_with_word(word)[:bound + 1]) for word in words]
+    else:
+        parts, params = [], []
+        for number, word in enumerate(words):
+            sql, word_params = obligations_with_word(word).query.sql_with_params()
+            parts.append(f"(SELECT {number}, word_{number}.* FROM ({sql}) AS word_{number} LIMIT {bound + 1})")
+            params.extend(word_params)
+        found = [[] for _ in words]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for number, pk in cursor.fetchall():
+                found[number].append(pk)
+    return [set(ids) if len(ids) <= bound else None for ids in found]
+
+
+def search_words(search_term: str) -> list[str]:
+    """The words of a search, split as Django's admin splits them: a quoted phrase is one word."""
+    words = []
+    for word in smart_split(search_term.replace("\x00", "")):
+        if word.startswith(('"', "'")) and word[0] == word[-1]:
+            word = unescape_string_literal(word)
+        words.append(word)
+    return words
+
+
+def rules_with_every_word(words: list[str]):
+    """The ids of the deadline rules whose obligation has every word (obligation_has_word), in a query or two.
+
+    One word goes through its indexes (rules_with_word). Several are not matched together row by row over
+    every obligation (150,000 on a desk of 10,000 deals): the obligations of each word are looked up through
+    their indexes, up to SEARCH_NARROW_BOUND; the words that match fewer (the rarest: the "(no. 1-5)" of a
+    deal's name) are intersected, and only those few obligations are tested for the other words, which
+    match tens of thousands ("of", "Agreement"). When every word matches more, they are tested row by row.
+    """
+    if len(words) == 1:
+        return rules_with_word(words[0])
+    each_word = obligations_of_each_word(words, SEARCH_NARROW_BOUND)
+    narrow = [ids for ids in each_word if ids is not None]
+    every_word = Obligation.objects.order_by()
+    if narrow:
+        every_word = every_word.filter(pk__in=sorted(set.intersection(*narrow)))
+    every_word = every_word.filter(*(obligation_has_word(word, few=bool(narrow))
+                                     for word, ids in zip(words, each_word) if ids is None))
+    return DeadlineRule.objects.filter(obligation__in=every_word.values("pk")).order_by().values_list("pk", flat=True)
 
 
 def with_rule_among(queryset, rule_ids: list[int]):
@@ -480,29 +556,23 @@ class OccurrenceAdmin(HistoryAdmin):
     def get_search_results(self, request, queryset, search_term):
         """Each word in an obligation's title or section, its deal or its obligor.
 
-        The obligations are matched first, then the due dates of their rules kept by rule id (with_rule_among):
-        matching the joined names (and the evidence) of a million due dates row by row took seconds.
+        The obligations are matched first (rules_with_every_word), then the due dates of their rules kept by
+        rule id (with_rule_among): matching the joined names (and the evidence) of a million due dates row by
+        row took seconds.
         """
-        words = []
-        for word in smart_split(search_term.replace("\x00", "")):
-            if len(word) > 1 and word[0] in "\"'" and word[-1] == word[0]:
-                word = unescape_string_literal(word)
-            words.append(word)
+        words = search_words(search_term)
         if not words:
             return queryset, False
-        every_word = Obligation.objects.filter(*(obligation_has_word(word) for word in words)).order_by()
-        rules_of_every_word = DeadlineRule.objects.filter(obligation__in=every_word.values("pk")).order_by()
-        # One word goes through its indexes; several are matched together, in one query, row by row: the
-        # words of a deal's name ("of", "Agreement") each match tens of thousands of obligations.
-        matching = (rules_with_word(words[0]) if len(words) == 1
-                    else rules_of_every_word.values_list("pk", flat=True))
+        matching = rules_with_every_word(words)
         # Their ids, not a subquery: PostgreSQL then knows how many match and picks the plan for it
         # (through the rules of a few, or along the due dates for a word most titles have).
         ids = list(matching[:SEARCH_IDS_BOUND + 1])
         if len(ids) <= SEARCH_IDS_BOUND:
             queryset = with_rule_among(queryset, ids)
-        else:
-            queryset = queryset.filter(rule__in=rules_of_every_word.values("pk"))
+        else:  # too many to name: the obligations are matched row by row, inside the one query
+            every_word = Obligation.objects.filter(*(obligation_has_word(word) for word in words)).order_by()
+            queryset = queryset.filter(rule__in=DeadlineRule.objects.filter(obligation__in=every_word.values("pk"))
+                                       .values("pk"))
         return queryset, False
 
     def lookup_allowed(self, lookup, value, request=None):
