@@ -28,8 +28,11 @@ class ClosingQuerySet(models.QuerySet):
         return self.filter(closed_on__isnull=False)
 
     def with_open_item_count(self) -> ClosingQuerySet:
+        # Django leaves a grouped query unordered whatever the model's default order: a list paged
+        # from it (the admin's, its autocomplete) would page in no fixed order.
+        ordering = self.query.order_by or self.model._meta.ordering
         return self.annotate(open_item_count=models.Count(
-            "items", filter=models.Q(items__status=ClosingItem.Status.OPEN)))
+            "items", filter=models.Q(items__status=ClosingItem.Status.OPEN))).order_by(*ordering)
 
 
 class Closing(models.Model):
