@@ -3,13 +3,15 @@ on a small desk and on a full-size one, side by side in one run.
 
     .venv/bin/python bench/bench_admin.py \\
         --small postgres://postgres@127.0.0.1:5432/dealdesk_small \\
-        --full postgres://postgres@127.0.0.1:5432/dealdesk_bench [--repeats 7]
+        --full postgres://postgres@127.0.0.1:5432/dealdesk_bench [--repeats 7] \\
+        [--pages "front page,calendar month"]
 
 Each desk is built beforehand by `manage.py generate_load --deals N --seed S` (10 deals for the small
 one, 10,000 for the full one). Each desk is measured in a process of its own (one Django set up per
 database); a page is fetched once to warm the caches, then its queries are counted and its median
 time taken over --repeats fetches (a page slower than 5 s is timed on that first fetch alone), through Django's test client as a superuser (the pages' own work:
 no network, no static files). The only write is that user, `bench-admin`, created when missing.
+--pages measures only the pages of those labels (as the table names them), comma-separated.
 """
 from __future__ import annotations
 
@@ -85,8 +87,8 @@ def pages() -> list[tuple[str, str]]:
     return listed
 
 
-def measure_desk(database_url: str, repeats: int) -> dict:
-    """Run in a process of its own: every page's size, queries and median time on one desk."""
+def measure_desk(database_url: str, repeats: int, only: list[str] | None = None) -> dict:
+    """Run in a process of its own: every page's size, queries and median time on one desk (or the pages `only`)."""
     common.setup_django(database_url, ALLOWED_HOSTS="testserver,localhost")
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -99,7 +101,13 @@ def measure_desk(database_url: str, repeats: int) -> dict:
     client = Client()
     client.force_login(user)
     results = {}
-    for label, url in pages():
+    listed = pages()
+    if only:
+        unknown = set(only) - {label for label, _ in listed}
+        if unknown:
+            raise SystemExit(f"no such page: {', '.join(sorted(unknown))}")
+        listed = [(label, url) for label, url in listed if label in only]
+    for label, url in listed:
         with common.count_queries() as queries:
             start = time.perf_counter()
             response = client.get(url)  # warms the caches
@@ -119,8 +127,9 @@ def measure_desk(database_url: str, repeats: int) -> dict:
             "pages": results}
 
 
-def run_in_process(database_url: str, repeats: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--one", database_url, "--repeats", str(repeats)],
+def run_in_process(database_url: str, repeats: int, only: str | None) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--one", database_url, "--repeats", str(repeats),
+                          *(["--pages", only] if only else [])],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -139,18 +148,21 @@ def main() -> None:
     parser.add_argument("--small", help="database URL of the small desk (about 10 deals)")
     parser.add_argument("--full", help="database URL of the full-size desk (10,000 deals)")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--pages", help='only the pages of these labels, comma-separated ("front page,calendar month")')
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure_desk(args.one, args.repeats)))
+        only = [label.strip() for label in args.pages.split(",")] if args.pages else None
+        print(json.dumps(measure_desk(args.one, args.repeats, only)))
         return
     if not (args.small and args.full):
         parser.error("give --small and --full")
-    small, full = run_in_process(args.small, args.repeats), run_in_process(args.full, args.repeats)
+    small = run_in_process(args.small, args.repeats, args.pages)
+    full = run_in_process(args.full, args.repeats, args.pages)
     print("# bench_admin.py: admin pages, a small desk beside a full-size one")
     print("machine: " + ", ".join(f"{key} {value}" for key, value in full["machine"].items()))
     print(f"reproduce: cd {common.REPO} && .venv/bin/python bench/bench_admin.py --small {args.small} "
-          f"--full {args.full} --repeats {args.repeats}")
+          f"--full {args.full} --repeats {args.repeats}" + (f' --pages "{args.pages}"' if args.pages else ""))
     print(f"small desk: {small['deals']:,} deals, {small['occurrences']:,} occurrences; "
           f"full desk: {full['deals']:,} deals, {full['occurrences']:,} occurrences; median of {args.repeats}")
     print()

@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from closings.models import Closing
@@ -62,19 +63,39 @@ def standing_class(standing: Standing) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """One occurrence as the calendar shows it."""
+    """One occurrence as the calendar shows it: its own columns, and the words of its obligation, deal and obligor.
 
-    occurrence: Occurrence
+    Its words are put together once here: a month shows 400 entries, and each lookup in the template costs.
+    """
+
+    occurrence: Occurrence  # read with only the columns the pages show (id, due date, status, how it was dated)
     standing: Standing
     url: str
+    section: str
+    title: str
+    deal: str  # the deal's title
+    obligor: str  # the obligor's legal name (how a Party names itself)
+
+    @classmethod
+    def of(cls, occurrence: Occurrence, *, today: datetime.date, url: str) -> Entry:
+        """`occurrence` read by calendar_entries, with its obligation's, deal's and obligor's words beside it."""
+        return cls(occurrence=occurrence, standing=occurrence.standing(today), url=url,
+                   section=occurrence.obligation_section, title=occurrence.obligation_title,
+                   deal=occurrence.deal_title, obligor=occurrence.obligor_name)
 
     @property
     def css_class(self) -> str:
         return standing_class(self.standing)
 
     @property
-    def obligation(self):
-        return self.occurrence.rule.obligation
+    def short_title(self) -> str:
+        """The title cut to fit a day of the month (Django's truncatechars:48)."""
+        return Truncator(self.title).chars(48)
+
+    @property
+    def tooltip(self) -> str:
+        return (f"s.{self.section} {self.title} \u2013 {self.deal}: {self.standing.label}, "
+                f"due {self.occurrence.due_date:%Y-%m-%d}")
 
 
 @dataclass
@@ -88,10 +109,6 @@ class Day:
 
     # A busy day in the month shows this many entries and folds the rest away, so a week stays on screen.
     SHOWN = 5
-
-    @property
-    def first_entries(self) -> list[Entry]:
-        return self.entries[:self.SHOWN]
 
     @property
     def more_entries(self) -> list[Entry]:
@@ -226,14 +243,26 @@ def calendar_entries(*, user: AbstractBaseUser, first: datetime.date, last: date
         place = Window(RowNumber(), partition_by=[F("due_date")], order_by=[F("id").asc()])
         kept = occurrences.order_by().annotate(place=place).filter(place__lte=per_day).values_list("pk", flat=True)
         occurrences = Occurrence.objects.filter(pk__in=list(kept))
-    occurrences = occurrences.select_related("rule__obligation__deal", "rule__obligation__obligor").order_by(
-        *ENTRY_ORDER)
+    # The columns shown and no more, the words beside the occurrence: a month shows 400 entries, and whole rows
+    # of the rule, obligation, deal and obligor made 2,000 model instances (and read the clause texts).
+    occurrences = (occurrences.only("due_date", "status", "computation")
+                   .annotate(obligation_section=F("rule__obligation__section"),
+                             obligation_title=F("rule__obligation__title"),
+                             deal_title=F("rule__obligation__deal__title"),
+                             obligor_name=F("rule__obligation__obligor__legal_name"))
+                   .order_by(*ENTRY_ORDER))
+    change_url = _change_url_maker("admin:obligations_occurrence_change")
     by_day: dict[datetime.date, list[Entry]] = {}
     for occurrence in occurrences:
-        url = reverse("admin:obligations_occurrence_change", args=[occurrence.pk])
-        by_day.setdefault(occurrence.due_date, []).append(
-            Entry(occurrence=occurrence, standing=occurrence.standing(today), url=url))
+        by_day.setdefault(occurrence.due_date, []).append(Entry.of(occurrence, today=today,
+                                                                   url=change_url(occurrence.pk)))
     return by_day
+
+
+def _change_url_maker(name: str):
+    """`pk -> reverse(name, args=[pk])`, reversing once: the addresses differ only by the id."""
+    head, _, tail = reverse(name, args=[0]).rpartition("/0/")
+    return lambda pk: f"{head}/{pk}/{tail}"
 
 
 def _query(filters: dict, **period) -> str:
@@ -299,10 +328,10 @@ def month_view(request: HttpRequest) -> HttpResponse:
                               **filters)
     per_day, per_standing = calendar_counts(user=request.user, first=first, last=last, today=today, **filters)
 
-    weeks, day = [], first
+    weeks, day, week_page = [], first, reverse("feeds:week")
     while day <= last:
         weeks.append([Day(date=d, in_period=d.month == month, is_today=d == today, entries=by_day.get(d, []),
-                          total=per_day[d], more_url=reverse("feeds:week") + _query(filters, date=d.isoformat()))
+                          total=per_day[d], more_url=week_page + _query(filters, date=d.isoformat()))
                       for d in (day + datetime.timedelta(days=i) for i in range(7))])
         day += ONE_WEEK
 
