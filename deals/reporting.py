@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import datetime
 import itertools
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,12 +34,9 @@ import django_tables2 as tables
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connection, models
-from django.db.models.query import EmptyQuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -48,7 +44,6 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.module_loading import autodiscover_modules
 from django_tables2.data import TableData
-from simple_history.models import registered_models
 
 from deals import clock
 from deals.csvsafe import csv_cell, csv_cell_sql
@@ -831,234 +826,3 @@ def filter_errors(filterset: ReportFilterSet) -> str:
         label = "" if field == "__all__" else f"{filterset.form.fields[field].label}: "
         messages += [f"{label}{error}" for error in errors]
     return " ".join(messages)
-
-
-# --------------------------------------------------------------------------
-# The change history of every audited model
-# --------------------------------------------------------------------------
-
-# The symbol goes last: a cell starting with + or - would be neutralised as a would-be formula.
-CHANGE_TYPES = {"+": "created (+)", "~": "changed (~)", "-": "deleted (-)"}
-
-
-def audited_models() -> dict[str, type[models.Model]]:
-    """label ("obligations.occurrence") -> model, for every model with a change history (not the m2m tables)."""
-    found = {}
-    for model in registered_models.values():
-        if hasattr(model, "history"):
-            found[model._meta.label_lower] = model
-    return dict(sorted(found.items(), key=lambda item: item[1]._meta.verbose_name.lower()))
-
-
-def deal_path(model: type[models.Model], depth: int = 3) -> str | None:
-    """The lookup from a model to its deal ("rule__obligation__deal"), or None when it has none (a party)."""
-    if model is Deal:
-        return "id"
-    for field in model._meta.get_fields():
-        if isinstance(field, models.ForeignKey) and field.related_model is Deal:
-            return field.name
-    if depth > 1:
-        for field in model._meta.get_fields():
-            if isinstance(field, models.ForeignKey) and not field.null and field.related_model is not model:
-                rest = deal_path(field.related_model, depth - 1)
-                if rest:
-                    return f"{field.name}__{'deal' if rest == 'id' else rest}"
-    return None
-
-
-def model_choices() -> list[tuple[str, str]]:
-    return [(label, model._meta.verbose_name.capitalize()) for label, model in audited_models().items()]
-
-
-class HistoryFilterSet(ReportFilterSet):
-    start = date_filter("Changed from")
-    end = date_filter("Changed to")
-    model = django_filters.ChoiceFilter(choices=model_choices, label="Model", method="applied_by_report")
-    deal = deal_filter()
-    user = choice_of(get_user_model().objects.order_by("username"), "User")
-
-
-def _describe(value) -> str:
-    if value is None or value == "":
-        return "(empty)"
-    return str(value)
-
-
-def _describe_m2m(model: type[models.Model], field_name: str, rows: list[dict]) -> str:
-    # simple-history gives the through-table rows ({"obligation": ..., "party": ...}): name the other side.
-    key = model._meta.get_field(field_name).m2m_reverse_field_name()
-    return ", ".join(str(row[key]) for row in rows) or "(none)"
-
-
-def _changes(record, previous) -> str:
-    model = record.instance_type
-    m2m = {field.name for field in model._meta.many_to_many}
-    described = []
-    for change in record.diff_against(previous, foreign_keys_are_objs=True).changes:
-        if change.field in m2m:
-            old, new = (_describe_m2m(model, change.field, value) for value in (change.old, change.new))
-        else:
-            old, new = _describe(change.old), _describe(change.new)
-        described.append(f"{change.field}: {old} → {new}")
-    return "; ".join(described)
-
-
-def _object_label(record, instance=None) -> str:
-    try:
-        return str(instance if instance is not None else record.instance)
-    except ObjectDoesNotExist:  # its deal or rule is gone: the id still identifies it
-        return f"#{record.id}"
-
-
-def _previous_records(history_model, records: list) -> dict[int, object]:
-    """history_id -> the record before it of the same object (simple-history's prev_record), one query for all."""
-    changed = [record for record in records if record.history_type == "~"]
-    if not changed:
-        return {}
-    earlier = defaultdict(list)
-    for candidate in history_model.objects.filter(
-        id__in={record.id for record in changed}, history_date__lt=max(record.history_date for record in changed),
-    ).order_by("history_date", "history_id"):
-        earlier[candidate.id].append(candidate)
-    previous = {}
-    for record in changed:
-        before = [candidate for candidate in earlier[record.id] if candidate.history_date < record.history_date]
-        if before:
-            previous[record.history_id] = before[-1]
-    return previous
-
-
-def _with_relations(model: type[models.Model], objects: Iterable[models.Model]) -> None:
-    """Read the foreign keys of `objects` (and theirs, one step further) in one query each, so that
-    naming them (__str__) or diffing them asks the database nothing more per row."""
-    objects = list(objects)
-    for field in model._meta.concrete_fields:
-        if not isinstance(field, models.ForeignKey) or field.name == "history_user":
-            continue
-        related = field.related_model
-        ids = {getattr(obj, field.attname) for obj in objects} - {None}
-        if not ids:
-            continue
-        deeper = [f.name for f in related._meta.concrete_fields
-                  if isinstance(f, models.ForeignKey) and not f.null and f.related_model is not related]
-        found = related._base_manager.select_related(*deeper).in_bulk(ids)
-        for obj in objects:
-            if getattr(obj, field.attname) in found:
-                setattr(obj, field.name, found[getattr(obj, field.attname)])
-
-
-@register
-class HistoryReport(QuerysetReport):
-    name = "history"
-    title = "Change history"
-    description = "Every change to every record: when, by whom, and each field's old and new value."
-    position = 70
-    noun = ("change", "changes")
-    filterset_class = HistoryFilterSet
-    columns = (
-        Col("when", "When", ("history_date",)),
-        Col("user", "Who", ("user",)),
-        Col("model", "Model", ("model",)),
-        Col("object", "Object", ()),
-        Col("change", "Change", ("history_type",)),
-        Col("changes", "Old → new", ()),
-    )
-    default_ordering = ("-history_date",)
-
-    def _history_querysets(self, filterset):
-        options = filterset.options
-        label = options.get("model")
-        models_ = audited_models()
-        for model_label, model in models_.items():
-            if label and model_label != label:
-                continue
-            history = model.history.all()
-            if options.get("deal"):
-                path = deal_path(model)
-                if path is None:
-                    continue
-                history = history.filter(**{path: options["deal"].pk})
-            if options.get("user"):
-                history = history.filter(history_user=options["user"])
-            if options.get("start"):
-                history = history.filter(history_date__gte=end_of_day(options["start"] - datetime.timedelta(days=1)))
-            if options.get("end"):
-                history = history.filter(history_date__lt=end_of_day(options["end"]))
-            if filterset.as_of_day:
-                history = history.filter(history_date__lt=end_of_day(filterset.as_of_day))
-            yield model_label, history
-
-    def queryset(self, filterset):
-        return self._union(self._parts(filterset))
-
-    def _parts(self, filterset) -> list[models.QuerySet]:
-        return [
-            history.order_by().annotate(model=models.Value(label, output_field=models.CharField()),
-                                        user=models.F("history_user__username"))
-            .values("history_id", "history_date", "history_type", "user", "model", "id")
-            for label, history in self._history_querysets(filterset)
-        ]
-
-    @staticmethod
-    def _union(parts: list[models.QuerySet]) -> models.QuerySet:
-        # One UNION ALL over every history table, so the database sorts and pages across models.
-        if not parts:
-            return Deal.history.none().values("history_id")
-        return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-
-    def page(self, filterset, order, start, stop):
-        # Each table gives only its first `stop` changes in the page's order (its history_date index
-        # finds them), so the union sorts a few hundred rows, not every change ever made.
-        if stop <= start:
-            return []
-        ordering = self.ordering(order)
-        # (union() drops parts that can hold nothing, and with one left it would be that sliced part.)
-        parts = [part.order_by(*ordering)[:stop] for part in self._parts(filterset)
-                 if not isinstance(part, EmptyQuerySet)]
-        if len(parts) < 2 or not connection.features.supports_slicing_ordering_in_compound:  # SQLite cannot
-            return super().page(filterset, order, start, stop)
-        return self.make_rows(list(self._union(parts).order_by(*ordering)[start:stop]), filterset)
-
-    def ordering(self, order):
-        # A union sorts by its selected columns only.
-        fields = super().ordering(order)
-        return [field for field in fields if field.lstrip("-") in
-                {"history_date", "history_type", "user", "model", "id"}] + ["history_id"]
-
-    def count(self, filterset):
-        return sum(history.count() for _, history in self._history_querysets(filterset))
-
-    def bounded_count(self, filterset, bound):
-        # Each history table counted up to the bound: one query a table, at any size.
-        return sum(history.order_by().values("pk")[: bound + 1].count()
-                   for _, history in self._history_querysets(filterset))
-
-    def make_rows(self, objects, filterset):
-        models_ = audited_models()
-        records, previous, instances = {}, {}, {}
-        # A few queries per model on the page (the records, the ones before them, what names them),
-        # not several per row.
-        for label, group in itertools.groupby(sorted(objects, key=lambda o: o["model"]), key=lambda o: o["model"]):
-            history_model = models_[label].history.model
-            found = list(history_model.objects.filter(history_id__in=[o["history_id"] for o in group]))
-            for record in found:
-                records[(label, record.history_id)] = record
-            previous[label] = _previous_records(history_model, found)
-            _with_relations(history_model, [*found, *previous[label].values()])
-            instances[label] = {record.history_id: record.instance for record in found}
-            _with_relations(models_[label], instances[label].values())
-        rows = []
-        for obj in objects:
-            record = records[(obj["model"], obj["history_id"])]
-            changes = ""
-            if record.history_type == "~" and (before := previous[obj["model"]].get(record.history_id)) is not None:
-                changes = _changes(record, before)
-            rows.append({
-                "when": record.history_date,
-                "user": obj["user"] or "",
-                "model": models_[obj["model"]]._meta.verbose_name.capitalize(),
-                "object": _object_label(record, instances[obj["model"]][record.history_id]),
-                "change": CHANGE_TYPES.get(record.history_type, record.history_type),
-                "changes": changes,
-            })
-        return rows

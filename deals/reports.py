@@ -1,0 +1,443 @@
+"""The change history of every audited model: the `history` report (registered like every app's reports.py).
+
+Each change row says what one django-simple-history record changed against the record before it
+of the same object, exactly as `diff_against(previous, foreign_keys_are_objs=True)` says it, and
+names the object as its `__str__` read it then. The records are read as plain values, a few
+queries per model and chunk, and compared here field by field: building two historical model
+instances per row and diffing them through simple-history cost about a millisecond a change.
+"""
+from __future__ import annotations
+
+import datetime
+import itertools
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+from django.db.models.query import EmptyQuerySet
+from simple_history.models import DeletedObject, registered_models
+
+from deals.models import Deal
+from deals.reporting import (Col, QuerysetReport, ReportFilterSet, choice_of, date_filter, deal_filter, end_of_day,
+                             in_chunks, register)
+
+# The symbol goes last: a cell starting with + or - would be neutralised as a would-be formula.
+CHANGE_TYPES = {"+": "created (+)", "~": "changed (~)", "-": "deleted (-)"}
+# The CSV reads this many changes at a time (a page reads its own rows only).
+EXPORT_CHUNK_SIZE = 2_000
+
+
+def audited_models() -> dict[str, type[models.Model]]:
+    """label ("obligations.occurrence") -> model, for every model with a change history (not the m2m tables)."""
+    found = {}
+    for model in registered_models.values():
+        if hasattr(model, "history"):
+            found[model._meta.label_lower] = model
+    return dict(sorted(found.items(), key=lambda item: item[1]._meta.verbose_name.lower()))
+
+
+def deal_path(model: type[models.Model], depth: int = 3) -> str | None:
+    """The lookup from a model to its deal ("rule__obligation__deal"), or None when it has none (a party)."""
+    if model is Deal:
+        return "id"
+    for field in model._meta.get_fields():
+        if isinstance(field, models.ForeignKey) and field.related_model is Deal:
+            return field.name
+    if depth > 1:
+        for field in model._meta.get_fields():
+            if isinstance(field, models.ForeignKey) and not field.null and field.related_model is not model:
+                rest = deal_path(field.related_model, depth - 1)
+                if rest:
+                    return f"{field.name}__{'deal' if rest == 'id' else rest}"
+    return None
+
+
+def model_choices() -> list[tuple[str, str]]:
+    return [(label, model._meta.verbose_name.capitalize()) for label, model in audited_models().items()]
+
+
+class HistoryFilterSet(ReportFilterSet):
+    start = date_filter("Changed from")
+    end = date_filter("Changed to")
+    model = django_filters.ChoiceFilter(choices=model_choices, label="Model", method="applied_by_report")
+    deal = deal_filter()
+    user = choice_of(get_user_model().objects.order_by("username"), "User")
+
+
+def _among(queryset: models.QuerySet, field: str, ids) -> models.QuerySet:
+    """The rows whose `field` is one of `ids`: on PostgreSQL one array parameter (thousands of separate
+    parameters cost more to send and plan than the rows themselves), elsewhere IN."""
+    if connection.vendor != "postgresql":
+        return queryset.filter(**{f"{field}__in": ids})
+    column, quote = queryset.model._meta.get_field(field), connection.ops.quote_name
+    # Typed as the column is: bigint = ANY(integer[]) is tested element by element, not hashed.
+    return queryset.filter(RawSQL(
+        f"{quote(queryset.model._meta.db_table)}.{quote(column.column)} = ANY(%s::{column.db_type(connection)}[])",
+        [list(ids)], output_field=models.BooleanField()))
+
+
+def _describe(value) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    return str(value)
+
+
+class _Related:
+    """The objects changes point to (as they are today, as simple-history reads them), one query per
+    model for what a chunk needs; kept for the next chunks up to LIMIT objects, so memory stays flat."""
+
+    LIMIT = 20_000
+
+    def __init__(self):
+        self.objects: dict[tuple[type[models.Model], object], models.Model | None] = {}
+        self.deeper: dict[tuple[type[models.Model], object], models.Model | None] = {}  # what they point to
+        self.names: dict[tuple[type[models.Model], object], str] = {}
+
+    def read(self, wanted: dict[type[models.Model], set]) -> None:
+        if len(self.objects) + len(self.deeper) > self.LIMIT:
+            self.objects.clear()
+            self.deeper.clear()
+            self.names.clear()
+        fresh = []
+        for related, ids in wanted.items():
+            ids = {pk for pk in ids if (related, pk) not in self.objects}
+            if not ids:
+                continue
+            found = self._fetch(related, ids)
+            for pk in ids:
+                self.objects[(related, pk)] = found.get(pk)
+            fresh.append((related, list(found.values())))
+        # Their own foreign keys too, one step further (as select_related would set them), so naming them
+        # (__str__) asks nothing more; read by id, each once (a deal is named by many of its rules).
+        deeper = defaultdict(set)
+        for related, found in fresh:
+            for field in self._deeper(related):
+                deeper[field.related_model].update(getattr(obj, field.attname) for obj in found)
+        for model, ids in deeper.items():
+            ids = {pk for pk in ids if (model, pk) not in self.deeper}
+            if ids:
+                found = self._fetch(model, ids)
+                for pk in ids:
+                    self.deeper[(model, pk)] = found.get(pk)
+        for related, found in fresh:
+            for field in self._deeper(related):
+                for obj in found:
+                    if (further := self.deeper.get((field.related_model, getattr(obj, field.attname)))) is not None:
+                        field.set_cached_value(obj, further)
+
+    @staticmethod
+    def _deeper(related: type[models.Model]) -> list[models.ForeignKey]:
+        return [field for field in related._meta.concrete_fields
+                if isinstance(field, models.ForeignKey) and not field.null and field.related_model is not related]
+
+    @staticmethod
+    def _fetch(model: type[models.Model], ids: set) -> dict:
+        return {obj.pk: obj for obj in _among(model._base_manager.order_by(), model._meta.pk.name, ids)}
+
+    def get(self, related: type[models.Model], pk) -> models.Model | None:
+        return self.objects.get((related, pk))
+
+    def name(self, related: type[models.Model], pk) -> str:
+        """A foreign key's value as diff_against(foreign_keys_are_objs=True) gives it: the object, or
+        simple-history's "Deleted <model> (pk=...)" when it is gone (or the key was empty)."""
+        key = (related, pk)
+        if key not in self.names:
+            found = self.objects.get(key)
+            self.names[key] = str(found if found is not None else DeletedObject(related, pk))
+        return self.names[key]
+
+
+class _ManyToMany:
+    """A many-to-many field simple-history records: its rows per record, compared and named as diff_against does."""
+
+    def __init__(self, field: models.ManyToManyField, history_model):
+        self.name = field.name
+        self.rows_model = getattr(history_model, field.name).model
+        opts = self.rows_model._meta
+        # diff_against compares every through field but the row's own ids and the record it belongs to.
+        self.compared = [f for f in opts.fields if f.editable and f.name not in ("id", "m2m_history_id", "history")]
+        self.order = field.m2m_reverse_field_name()  # and sorts by the other side, as here
+        self.named = self.compared.index(opts.get_field(self.order))
+        self.related = opts.get_field(self.order).related_model
+
+    def read(self, history_ids: set) -> dict[int, list[tuple]]:
+        rows = defaultdict(list)
+        for history_id, *values in (
+            self.rows_model._default_manager.filter(history_id__in=history_ids)
+            .order_by(self.order, "m2m_history_id")
+            .values_list("history_id", *(f.attname for f in self.compared))
+        ):
+            rows[history_id].append(tuple(values))
+        return rows
+
+    def describe(self, rows: list[tuple], related: _Related) -> str:
+        return ", ".join(related.name(self.related, row[self.named]) for row in rows) or "(none)"
+
+
+class _Audited:
+    """One audited model as the report reads it: its records as plain values (the tracked fields, in the
+    order the model takes them), the fields diff_against compares, sorted by name as it sorts them, and
+    the object each record was."""
+
+    def __init__(self, label: str, model: type[models.Model]):
+        self.label, self.model = label, model
+        self.history_model = history_model = model.history.model
+        self.verbose_name = model._meta.verbose_name.capitalize()
+        tracked = history_model.tracked_fields
+        self.attnames = [field.attname for field in tracked]
+        self.id_index = self.attnames.index(model._meta.pk.attname)
+        self.positional = self.attnames == [field.attname for field in model._meta.concrete_fields]
+        # The object's foreign keys (simple-history's get_instance builds it from the record, and
+        # __str__ reads what they point to today).
+        self.keys = [(self.attnames.index(field.attname), field) for field in model._meta.concrete_fields
+                     if isinstance(field, models.ForeignKey) and field.attname in self.attnames]
+        self.many = [_ManyToMany(field, history_model) for field in history_model._history_m2m_fields]
+        many = {m2m.name: m2m for m2m in self.many}
+        # (name, index of its value in a record, in a record before one, the model a foreign key points
+        # to, or the m2m field), by name. The records before are read with these fields only.
+        self.compared, self.compared_attnames = [], []
+        for name in sorted({field.name for field in tracked if field.editable} | set(many)):
+            if name in many:
+                self.compared.append((name, None, None, None, many[name]))
+                continue
+            field = history_model._meta.get_field(name)
+            if not field.editable:
+                continue
+            related = field.related_model if isinstance(field, models.ForeignKey) else None
+            self.compared.append((name, self.attnames.index(field.attname), len(self.compared_attnames), related,
+                                  None))
+            self.compared_attnames.append(field.attname)
+
+    def records(self, history_ids: list) -> dict[int, tuple]:
+        return {history_id: tuple(values) for history_id, *values in _among(
+            self.history_model.objects.all(), "history_id", history_ids).values_list("history_id", *self.attnames)}
+
+    def previous(self, changed: list[dict]) -> dict[int, tuple[int, tuple]]:
+        """history_id -> (history_id, values) of the record before it of the same object: the latest one
+        strictly earlier (simple-history's prev_record; the last by history_id among ties), one query for all."""
+        if not changed:
+            return {}
+        earlier = defaultdict(list)
+        for object_id, history_date, history_id, *values in _among(self.history_model.objects.filter(
+            history_date__lt=max(o["history_date"] for o in changed)), "id", {o["id"] for o in changed},
+        ).order_by("history_date", "history_id").values_list("id", "history_date", "history_id",
+                                                              *self.compared_attnames):
+            earlier[object_id].append((history_date, history_id, tuple(values)))
+        previous = {}
+        for o in changed:
+            candidates = earlier[o["id"]]
+            before = bisect_left(candidates, o["history_date"], key=lambda candidate: candidate[0])
+            if before:
+                previous[o["history_id"]] = candidates[before - 1][1:]
+        return previous
+
+    def wanted(self, records: Iterator[tuple], into: dict[type[models.Model], set]) -> None:
+        for values in records:
+            for index, field in self.keys:
+                if values[index] is not None:
+                    into[field.related_model].add(values[index])
+
+    def changes(self, new: tuple, old: tuple, rows: dict, related: _Related) -> str:
+        """What diff_against(old, foreign_keys_are_objs=True) finds, as "field: old → new; ..."."""
+        described = []
+        for name, index, old_index, points_to, many in self.compared:
+            if many is not None:
+                before, after = rows[many.name].get(old[0], []), rows[many.name].get(new[0], [])
+                if before != after:
+                    described.append(f"{name}: {many.describe(before, related)} → {many.describe(after, related)}")
+                continue
+            before, after = old[1][old_index], new[1][index]
+            if before == after:
+                continue
+            if points_to is not None:
+                described.append(f"{name}: {related.name(points_to, before)} → {related.name(points_to, after)}")
+            else:
+                described.append(f"{name}: {_describe(before)} → {_describe(after)}")
+        return "; ".join(described)
+
+    def object_label(self, values: tuple, related: _Related) -> str:
+        # The object as simple-history's get_instance builds it, its foreign keys as they are today.
+        instance = self.model(*values) if self.positional else self.model(**dict(zip(self.attnames, values)))
+        for index, field in self.keys:
+            found = related.get(field.related_model, values[index])
+            if found is not None:
+                field.set_cached_value(instance, found)
+        try:
+            return str(instance)
+        except ObjectDoesNotExist:  # its deal or rule is gone: the id still identifies it
+            return f"#{values[self.id_index]}"
+
+
+def _rows(objects: list[dict], audited: dict[str, _Audited], related: _Related) -> list[dict]:
+    """The report's rows for `objects` (the union's rows, in order): a few queries per model, not per row."""
+    records, previous, m2m_rows = {}, {}, {}
+    wanted = defaultdict(set)
+    for label, group in itertools.groupby(sorted(objects, key=lambda o: o["model"]), key=lambda o: o["model"]):
+        group = list(group)
+        model = audited[label]
+        found = model.records([o["history_id"] for o in group])
+        before = model.previous([o for o in group if o["history_type"] == "~"])
+        records[label], previous[label] = found, before
+        model.wanted(found.values(), wanted)
+        for _, index, old_index, points_to, _ in model.compared:
+            if points_to is not None:  # a foreign key a change may name
+                for history_id, (_, values) in before.items():
+                    wanted[points_to].update((values[old_index], found[history_id][index]))
+        if model.many and before:
+            ids = {*before, *(history_id for history_id, _ in before.values())}
+            m2m_rows[label] = {many.name: many.read(ids) for many in model.many}
+            for many in model.many:
+                for rows in m2m_rows[label][many.name].values():
+                    wanted[many.related].update(row[many.named] for row in rows)
+    related.read({model: ids - {None} for model, ids in wanted.items()})
+    rows = []
+    for o in objects:
+        label, history_id = o["model"], o["history_id"]
+        model, values = audited[label], records[label][history_id]
+        changes = ""
+        if o["history_type"] == "~" and (old := previous[label].get(history_id)) is not None:
+            changes = model.changes((history_id, values), old, m2m_rows.get(label, {}), related)
+        rows.append({
+            "when": o["history_date"],
+            "user": o["user"] or "",
+            "model": model.verbose_name,
+            "object": model.object_label(values, related),
+            "change": CHANGE_TYPES.get(o["history_type"], o["history_type"]),
+            "changes": changes,
+        })
+    return rows
+
+
+@register
+class HistoryReport(QuerysetReport):
+    name = "history"
+    title = "Change history"
+    description = "Every change to every record: when, by whom, and each field's old and new value."
+    position = 70
+    noun = ("change", "changes")
+    filterset_class = HistoryFilterSet
+    columns = (
+        Col("when", "When", ("history_date",)),
+        Col("user", "Who", ("user",)),
+        Col("model", "Model", ("model",)),
+        Col("object", "Object", ()),
+        Col("change", "Change", ("history_type",)),
+        Col("changes", "Old → new", ()),
+    )
+    default_ordering = ("-history_date",)
+
+    def _history_querysets(self, filterset):
+        options = filterset.options
+        label = options.get("model")
+        models_ = audited_models()
+        for model_label, model in models_.items():
+            if label and model_label != label:
+                continue
+            history = model.history.all()
+            if options.get("deal"):
+                path = deal_path(model)
+                if path is None:
+                    continue
+                history = history.filter(**{path: options["deal"].pk})
+            if options.get("user"):
+                history = history.filter(history_user=options["user"])
+            if options.get("start"):
+                history = history.filter(history_date__gte=end_of_day(options["start"] - datetime.timedelta(days=1)))
+            if options.get("end"):
+                history = history.filter(history_date__lt=end_of_day(options["end"]))
+            if filterset.as_of_day:
+                history = history.filter(history_date__lt=end_of_day(filterset.as_of_day))
+            yield model_label, history
+
+    def queryset(self, filterset):
+        return self._union(self._parts(filterset))
+
+    def _parts(self, filterset, tables: Iterable[tuple[str, models.QuerySet]] | None = None) -> list[models.QuerySet]:
+        return [
+            history.order_by().annotate(model=models.Value(label, output_field=models.CharField()),
+                                        user=models.F("history_user__username"))
+            .values("history_id", "history_date", "history_type", "user", "model", "id")
+            for label, history in (self._history_querysets(filterset) if tables is None else tables)
+        ]
+
+    @staticmethod
+    def _union(parts: list[models.QuerySet]) -> models.QuerySet:
+        # One UNION ALL over every history table, so the database sorts and pages across models.
+        if not parts:
+            return Deal.history.none().values("history_id")
+        return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+    def page(self, filterset, order, start, stop):
+        # Each table gives only its first `stop` changes in the page's order (its history_date index
+        # finds them), so the union sorts a few hundred rows, not every change ever made.
+        if stop <= start:
+            return []
+        ordering = self.ordering(order)
+        # (union() drops parts that can hold nothing, and with one left it would be that sliced part.)
+        parts = [part.order_by(*ordering)[:stop] for part in self._parts(filterset)
+                 if not isinstance(part, EmptyQuerySet)]
+        if len(parts) < 2 or not connection.features.supports_slicing_ordering_in_compound:  # SQLite cannot
+            return super().page(filterset, order, start, stop)
+        return self.make_rows(list(self._union(parts).order_by(*ordering)[start:stop]), filterset)
+
+    def ordering(self, order):
+        # A union sorts by its selected columns only. Ids are each table's own: two models can have a
+        # change of the same id at the same moment with the same history id, and the model tells them apart.
+        fields = super().ordering(order)
+        return [field for field in fields if field.lstrip("-") in
+                {"history_date", "history_type", "user", "model", "id"}] + ["history_id", "model"]
+
+    def count(self, filterset):
+        return sum(history.count() for _, history in self._history_querysets(filterset))
+
+    def bounded_count(self, filterset, bound):
+        # Each history table counted up to the bound, at any size: in one query (a UNION ALL of the
+        # bounded tables) where the database can, else one query a table.
+        parts = [history.order_by().values("pk")[: bound + 1] for _, history in self._history_querysets(filterset)]
+        parts = [part for part in parts if not isinstance(part, EmptyQuerySet)]
+        if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+            return self._union(parts).count()
+        return sum(part.count() for part in parts)
+
+    def rows(self, filterset, order=()):
+        ordering = self.ordering(order)
+        if ordering[0].lstrip("-") == "history_date" and connection.features.supports_slicing_ordering_in_compound:
+            objects = itertools.chain.from_iterable(self._by_moments(filterset, ordering))
+        else:  # SQLite, or sorted by who, model or kind of change: the database sorts every change first
+            objects = self.ordered(filterset, order).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+        # The objects changes point to are kept from chunk to chunk (most are named again and again).
+        audited = {label: _Audited(label, model) for label, model in audited_models().items()}
+        related = _Related()
+        for chunk in in_chunks(objects, EXPORT_CHUNK_SIZE):
+            yield from _rows(chunk, audited, related)
+
+    def _by_moments(self, filterset, ordering) -> Iterator[list[dict]]:
+        """The changes in `ordering` (the moment first), a window of moments at a time: every change from
+        the moment of the EXPORT_CHUNK_SIZE-th next one on, so a window ends between two moments. Each
+        window is read through the history_date indexes and sorted alone; the union of every change
+        sorted at once took PostgreSQL 20 to 30 s on a full desk before it gave a first row."""
+        descending = ordering[0].startswith("-")
+        tables = list(self._history_querysets(filterset))
+        while tables:
+            parts = [history.order_by(ordering[0]).values("history_date")[:EXPORT_CHUNK_SIZE]
+                     for _, history in tables]
+            last = self._union(parts).order_by(ordering[0]) if len(parts) > 1 else (
+                tables[0][1].order_by(ordering[0]).values("history_date"))
+            last = [row["history_date"] for row in last[EXPORT_CHUNK_SIZE - 1:EXPORT_CHUNK_SIZE]]
+            window = tables if not last else [
+                (label, history.filter(**{"history_date__gte" if descending else "history_date__lte": last[0]}))
+                for label, history in tables]
+            yield list(self._union(self._parts(filterset, window)).order_by(*ordering))
+            if not last:
+                return
+            tables = [(label, history.filter(**{"history_date__lt" if descending else "history_date__gt": last[0]}))
+                      for label, history in tables]
+
+    def make_rows(self, objects, filterset):
+        audited = {label: _Audited(label, model) for label, model in audited_models().items()}
+        return _rows(objects, audited, _Related())

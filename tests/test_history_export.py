@@ -1,0 +1,220 @@
+"""The change-history CSV reads records as plain values and diffs them itself: it must write exactly what
+simple-history's own diff_against and the models' __str__ say, for every kind of change and filter."""
+import csv
+import datetime
+from decimal import Decimal
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.management import call_command
+
+from deals import reports as history  # the change history report
+from deals.csvsafe import csv_cell
+from deals.reporting import csv_lines, get_report
+from obligations.models import Obligation, Occurrence
+from parties.models import DealParty, Party
+from tests.factories import (
+    AddressFactory,
+    DeadlineRuleFactory,
+    DealFactory,
+    DealPartyFactory,
+    ObligationFactory,
+    PartyFactory,
+    PersonFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def at(day: str, hour: int = 12, minute: int = 0):
+    moment = datetime.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=NEW_YORK)
+    return time_machine.travel(moment, tick=False)
+
+
+def by_simple_history(filterset, order=()) -> str:
+    """The CSV as simple-history itself tells each change, one record at a time (the report's former way):
+    the record before it (the latest strictly earlier one), diff_against with the objects the foreign keys
+    point to, and the object the record was."""
+    report = get_report("history")
+    models_ = history.audited_models()
+    out = StringIO()
+    writer = csv.writer(out)
+    writer.writerow([col.key for col in report.csv_columns])
+    for o in report.ordered(filterset, order):
+        model = models_[o["model"]]
+        record = model.history.model.objects.get(history_id=o["history_id"])
+        changes = ""
+        previous = (model.history.model.objects.filter(id=record.id, history_date__lt=record.history_date)
+                    .order_by("history_date", "history_id").last())
+        if record.history_type == "~" and previous is not None:
+            m2m = {field.name: field for field in model._meta.many_to_many}
+            described = []
+            for change in record.diff_against(previous, foreign_keys_are_objs=True).changes:
+                if change.field in m2m:
+                    key = m2m[change.field].m2m_reverse_field_name()
+                    old, new = (", ".join(str(row[key]) for row in rows) or "(none)"
+                                for rows in (change.old, change.new))
+                else:
+                    old, new = (str(v) if v not in (None, "") else "(empty)" for v in (change.old, change.new))
+                described.append(f"{change.field}: {old} → {new}")
+            changes = "; ".join(described)
+        try:
+            label = str(record.instance)
+        except ObjectDoesNotExist:
+            label = f"#{record.id}"
+        row = [record.history_date, o["user"] or "", model._meta.verbose_name.capitalize(), label,
+               history.CHANGE_TYPES[record.history_type], changes]
+        writer.writerow([csv_cell(value) for value in row])
+    return out.getvalue()
+
+
+def exported(data: dict, order=()) -> str:
+    report = get_report("history")
+    filterset = report.filterset(data)
+    assert filterset.is_valid(), filterset.errors
+    return "".join(csv_lines(report, filterset, order))
+
+
+def expected(data: dict, order=()) -> str:
+    report = get_report("history")
+    filterset = report.filterset(data)
+    assert filterset.is_valid(), filterset.errors
+    return by_simple_history(filterset, order)
+
+
+@pytest.fixture
+def desk(django_user_model):
+    """A desk with every kind of change: created, changed (several fields, foreign keys, many-to-many,
+    values emptied and filled), deleted, changes naming objects deleted since, and two records of one
+    object at the same instant."""
+    maria = django_user_model.objects.create_user("maria")
+    with at("2005-06-01"):
+        alpha, beta = DealFactory(title="Alpha, the =first"), DealFactory(title='Beta "B"')
+        acme = PartyFactory(legal_name="Acme, Inc.", jurisdiction="Nevada")
+        formula = PartyFactory(legal_name="=SUM(A1) LLC")
+        gone = PartyFactory(legal_name="Gone Corp.")
+        obligation = ObligationFactory(deal=alpha, obligor=gone, title="Deliver reports\nmonthly", section="4(h)")
+        obligation.beneficiaries.set([formula])
+        obligation.responsible_staff.set([maria])
+        rule = DeadlineRuleFactory(obligation=obligation)
+        occurrence = Occurrence.objects.create(rule=rule, key="2005-06", due_date=datetime.date(2005, 7, 8),
+                                               computation="5 business days after 2005-06-30")
+        role = DealPartyFactory(deal=alpha, party=acme, role=DealParty.Role.INVESTOR)
+        lost = ObligationFactory(deal=beta, obligor=formula, title="Pay the fee")
+        lost.beneficiaries.set([acme, gone])
+    with at("2005-06-02", 9):
+        acme.legal_name, acme.jurisdiction, acme.form = "Acme Holdings, Inc.", "", Party.Form.LLC
+        acme._history_user = maria
+        acme.save()
+    with at("2005-06-02", 23, 59):
+        DealParty.objects.filter(party=gone).delete()
+        obligation.obligor = acme
+        obligation.penalty, obligation.penalty_rate = Obligation.Penalty.MONTHLY_ON_NOTES, Decimal("0.03")
+        obligation.save()
+        gone.delete()  # the change above still names it
+        obligation.beneficiaries.set([acme, formula])
+    with at("2005-06-03", 0, 1):
+        signatory = PersonFactory(party=acme, name="Ann Lee", title="CEO")
+        role.signatory = signatory
+        role.save()
+        role.copy_to.set([AddressFactory(party=acme, city="Reno, NV")])
+        occurrence.status, occurrence.done_on, occurrence.done_by = "done", datetime.date(2005, 6, 3), maria
+        occurrence.evidence = '=cmd|" /C calc"!A0'
+        occurrence._history_user = maria
+        occurrence.save()
+    with at("2005-06-04"):
+        formula.legal_name = "Formula LLC"
+        formula.save()
+        formula.legal_name = "Formula Two LLC"
+        formula.save()  # at the same instant: nothing strictly before it but the creation
+        role.signatory = None
+        role.copy_to.clear()
+        role.save()
+        occurrence.status, occurrence.done_on, occurrence.done_by, occurrence.evidence = "open", None, None, ""
+        occurrence.save()
+    with at("2005-06-05"):
+        beta.delete()  # its obligation's records now name a deal that is gone
+        role.delete()
+        signatory.delete()
+    return {"alpha": alpha, "maria": maria}
+
+
+def test_the_history_csv_is_what_simple_history_says_of_every_change(desk):
+    text = exported({})
+
+    assert text == expected({})
+    # The desk holds what it is meant to: every kind of change, each way a value is named.
+    assert "changed (~)" in text and "deleted (-)" in text and "created (+)" in text
+    assert "obligor: Deleted party (pk=" in text  # gone since
+    assert "beneficiaries: Formula Two LLC → Acme Holdings, Inc., Formula Two LLC" in text
+    assert "copy_to: (none) → Acme Holdings, Inc. – Notices (Reno, NV)" in text
+    assert "signatory: Deleted person (pk=None) → Deleted person (pk=" in text
+    assert "done_by: Deleted user (pk=None) → maria" in text
+    assert "jurisdiction: Nevada → (empty)" in text
+    assert "legal_name: =SUM(A1) LLC → Formula Two LLC" in text  # the record before is the creation, not its twin
+    assert ",Obligation,#2,deleted (-)," in text  # its deal is gone: named by its id
+
+
+@pytest.mark.parametrize("data", [
+    {"model": "parties.party"},
+    {"model": "obligations.obligation"},
+    {"model": "parties.dealparty"},
+    {"as_of": "2005-06-02"},
+    {"as_of": "2005-06-03", "model": "parties.party"},
+    {"start": "2005-06-02", "end": "2005-06-03"},
+    {"start": "2005-06-04"},
+    {"end": "2005-06-01"},
+    {"user": "maria"},
+    {"deal": "alpha"},
+    {"deal": "alpha", "start": "2005-06-03"},
+], ids=str)
+def test_each_filter_gives_the_same_changes_as_simple_history(desk, data):
+    data = {key: desk[value].pk if value in desk else value for key, value in data.items()}
+
+    assert exported(data) == expected(data)
+
+
+@pytest.mark.parametrize("order", [("user",), ("-model",), ("change", "-when"), ("when",)])
+def test_each_sort_gives_the_same_changes_as_simple_history(desk, order):
+    assert exported({}, order) == expected({}, order)
+
+
+def test_chunks_and_a_full_cache_change_nothing(desk, monkeypatch):
+    # A chunk of three changes; the objects changes point to are forgotten every chunk or two.
+    monkeypatch.setattr(history, "EXPORT_CHUNK_SIZE", 3)
+    monkeypatch.setattr(history._Related, "LIMIT", 2)
+
+    assert exported({}) == expected({})
+
+
+def test_the_command_writes_the_same_changes(desk):
+    out = StringIO()
+    call_command("export_report", "history", stdout=out)
+
+    assert out.getvalue().replace("\r\n", "\n") == expected({}).replace("\r\n", "\n")
+
+
+def test_each_page_shows_the_changes_the_csv_holds(desk):
+    report = get_report("history")
+    filterset = report.filterset({})
+    assert filterset.is_valid()
+    every = list(report.rows(filterset))
+
+    pages = [row for start in range(0, len(every), 4) for row in report.page(filterset, (), start, start + 4)]
+
+    assert pages == every
+
+
+@pytest.mark.parametrize("bound", [0, 2, 1_000])
+def test_the_page_counts_each_table_up_to_the_bound(desk, bound):
+    report = get_report("history")
+    filterset = report.filterset({})
+    assert filterset.is_valid()
+    tables = [table.count() for _, table in report._history_querysets(filterset)]
+
+    assert report.bounded_count(filterset, bound) == sum(min(count, bound + 1) for count in tables)
