@@ -2,28 +2,20 @@
 import csv
 import datetime
 from io import StringIO
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from closings.models import Closing, ClosingItem
 from closings.services import closing_complete
 from parties.models import DealParty
+from tests.desk_clock import at
 from tests.factories import DealFactory, DealPartyFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db
 
-NEW_YORK = ZoneInfo("America/New_York")
 HEADER = ["deal", "closing", "section", "kind", "item", "delivered_by", "status", "done_on", "evidence", "closed_on"]
-
-
-def at(day: str, hour: int = 12):
-    """Travel to a moment of the desk's day (New York), with the clock stopped."""
-    moment = datetime.datetime.fromisoformat(day).replace(hour=hour, tzinfo=NEW_YORK)
-    return time_machine.travel(moment, tick=False)
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ import csv
 import datetime
 from decimal import Decimal
 from io import StringIO
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.management import call_command
 
@@ -16,6 +14,7 @@ from deals.csvsafe import csv_cell
 from deals.reporting import csv_lines, get_report
 from obligations.models import Obligation, Occurrence
 from parties.models import DealParty, Party
+from tests.desk_clock import at
 from tests.factories import (
     AddressFactory,
     DeadlineRuleFactory,
@@ -27,13 +26,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-def at(day: str, hour: int = 12, minute: int = 0):
-    moment = datetime.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=NEW_YORK)
-    return time_machine.travel(moment, tick=False)
 
 
 def by_simple_history(filterset, order=()) -> str:

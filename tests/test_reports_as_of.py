@@ -3,10 +3,8 @@ import csv
 import datetime
 from decimal import Decimal
 from io import StringIO
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
@@ -16,6 +14,7 @@ from instruments.services import reserve_test
 from obligations.models import Obligation, Occurrence, Reminder
 from obligations.services import occurrences_mark_done
 from parties.models import DealParty
+from tests.desk_clock import at
 from tests.factories import (
     AddressFactory,
     ConvertibleNoteFactory,
@@ -28,14 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-def at(day: str, hour: int = 12, minute: int = 0):
-    """Travel to a moment of the desk's day (New York), with the clock stopped."""
-    moment = datetime.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=NEW_YORK)
-    return time_machine.travel(moment, tick=False)
 
 
 @pytest.fixture
