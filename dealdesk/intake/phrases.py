@@ -15,6 +15,8 @@ leaves every field at its default out; each reading also returns the words that 
 """
 from __future__ import annotations
 
+import calendar
+import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -427,7 +429,8 @@ _DATE_EACH_YEAR = re.compile(
     rf"(?P<month>{numbers.MONTH_NAME})\s+"
     r"(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?:of|in)\s+each\s+(?:calendar\s+|fiscal\s+)?year\b",
 )
-_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+# A date of each year is counted in days from December 31 as in a year that is not a leap year.
+_PLAIN_YEAR = 2001
 
 
 def _day_of_each_month(words, *, restriction, closings_recur):
@@ -457,10 +460,10 @@ def _date_each_year(words, *, restriction, closings_recur):
     if not match:
         return None
     month, day = numbers.MONTHS.index(match.group("month").lower()) + 1, int(match.group("day"))
-    if day >= _DAYS_IN_MONTH[month - 1]:
+    if day >= calendar.monthrange(_PLAIN_YEAR, month)[1]:
         fields = {"offset": month, "unit": "months"} if month != 12 else {}
     else:
-        fields = {"offset": sum(_DAYS_IN_MONTH[:month - 1]) + day}
+        fields = {"offset": datetime.date(_PLAIN_YEAR, month, day).timetuple().tm_yday}
     rule = {"kind": "recurring"} | fields | {"frequency": "fiscal_yearly"}
     return RuleReading((rule,), _clip(match.group()),
                        reading="a day of each year: counted from a December 31 fiscal year end")
