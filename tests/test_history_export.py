@@ -133,7 +133,7 @@ def desk(django_user_model):
         beta.delete()  # its obligation's records now name a deal that is gone
         role.delete()
         signatory.delete()
-    return {"alpha": alpha, "maria": maria}
+    return {"alpha": alpha, "maria": maria, "lost": lost}
 
 
 def test_the_history_csv_is_what_simple_history_says_of_every_change(desk):
@@ -149,7 +149,7 @@ def test_the_history_csv_is_what_simple_history_says_of_every_change(desk):
     assert "done_by: Deleted user (pk=None) → maria" in text
     assert "jurisdiction: Nevada → (empty)" in text
     assert "legal_name: =SUM(A1) LLC → Formula Two LLC" in text  # the record before is the creation, not its twin
-    assert ",Obligation,#2,deleted (-)," in text  # its deal is gone: named by its id
+    assert f",Obligation,#{desk['lost'].pk},deleted (-)," in text  # its deal is gone: named by its id
 
 
 @pytest.mark.parametrize("data", [
