@@ -540,15 +540,13 @@ class FeesReport(ListReport):
 
     def fee_amounts(self, filterset) -> Iterator[tuple[str, str, Decimal]]:
         """(deal, payee, fee) of each draw up to the day, in the report's order: what the totals add up."""
-        draws = self._draws(filterset).order_by("date", "pk")
-        payee = Coalesce(F("equity_line__placement_agent__legal_name"), Value(""))
-        if connection.vendor != "postgresql":  # SQLite's decimals are floats: the fee is Python's
-            for deal, agent, amount, rate in draws.values_list("equity_line__deal__title", payee, "amount",
-                                                              "equity_line__placement_fee_rate"):
-                yield deal, agent, EquityLine(placement_fee_rate=rate).fee_for(amount)
+        if connection.vendor != "postgresql":  # SQLite's decimals are floats: the fee rows' own, from Python
+            yield from ((row["deal"], row["payee"], row["amount"]) for row in self._fee_rows(filterset))
             return
-        yield from draws.values_list("equity_line__deal__title", payee, self._fee_sql()).iterator(
-            chunk_size=10 * PENALTY_CHUNK)
+        yield from self._draws(filterset).order_by("date", "pk").values_list(
+            "equity_line__deal__title", Coalesce(F("equity_line__placement_agent__legal_name"), Value("")),
+            self._fee_sql(),
+        ).iterator(chunk_size=10 * PENALTY_CHUNK)
 
     @staticmethod
     def _fee_sql() -> models.Expression:
