@@ -103,8 +103,14 @@ def reminder_recipients(obligation: Obligation) -> list[str]:
 
 def _recipients_of(obligation_ids: set[int]) -> dict[int, list[str]]:
     """`reminder_recipients` of many obligations at once, in three queries."""
-    rows = list(Obligation.objects.filter(pk__in=obligation_ids)
-                .values_list("pk", "obligor_id", "deal__reminder_copies_to"))
+    return _recipients_of_rows(Obligation.objects.filter(pk__in=obligation_ids)
+                               .values_list("pk", "obligor_id", "deal__reminder_copies_to"))
+
+
+def _recipients_of_rows(rows) -> dict[int, list[str]]:
+    """`reminder_recipients` of the obligations of rows of (obligation id, obligor id, the deal's reminder copies)."""
+    rows = set(rows)
+    obligation_ids = {pk for pk, _, _ in rows}
     people: dict[int, list[str]] = {}
     for party, address in (Person.objects.filter(party__in={obligor for _, obligor, _ in rows},
                                                  receives_reminders=True).exclude(email="")
@@ -134,16 +140,22 @@ def reminders_plan(*, today: datetime.date) -> list[Reminder]:
         Occurrence.objects.open().filter(due_date__lte=horizon)
         .annotate(latest_reminder=Subquery(latest))
         .values_list("pk", "due_date", "rule__kind", "rule__obligation", "rule__obligation__reminder_days_before",
-                     "rule__obligation__deal__reminder_days_before", "latest_reminder")
+                     "rule__obligation__deal__reminder_days_before", "latest_reminder",
+                     # whom to tell, from the rows already joined (`_recipients_of_rows`)
+                     "rule__obligation__obligor", "rule__obligation__deal__reminder_copies_to")
     )
     policies: dict[str, ReminderPolicy] = {}
-    due = []
+    due, told = [], set()
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # One large query run once: compiling it (PostgreSQL's JIT) costs more than it saves.
+            # One large query run once: compiling it (PostgreSQL's JIT) costs more than it saves;
+            # and all of its rows are read, so it is planned for all of them (a cursor's plan is
+            # for the first tenth: 0.6 s instead of 0.45 s on a desk of 10,000 deals).
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
-        for pk, due_date, kind, obligation, own_days, deal_days, latest_reminder in candidates.iterator(2000):
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+        for (pk, due_date, kind, obligation, own_days, deal_days, latest_reminder,
+             obligor, copies) in candidates.iterator(2000):
             days_text = own_days or deal_days
             if days_text not in policies:
                 policies[days_text] = _policy(days_text)
@@ -157,20 +169,75 @@ def reminders_plan(*, today: datetime.date) -> list[Reminder]:
                 continue
             due.append((pk, due_date, obligation, days_from_due,
                         policy.scheduled_for(due_date=due_date, days_from_due=days_from_due)))
-    recipients = _recipients_of({obligation for _, _, obligation, _, _ in due})
-    return [
-        Reminder(occurrence_id=pk, due_date=due_date, days_from_due=days_from_due, scheduled_for=scheduled_for,
-                 recipient=recipient)
+            told.add((obligation, obligor, copies))
+    recipients = _recipients_of_rows(told)
+    return _unsaved_reminders(
+        (pk, due_date, days_from_due, scheduled_for, recipient)
         for pk, due_date, obligation, days_from_due, scheduled_for in due
         for recipient in recipients[obligation] or [""]
-    ]
+    )
+
+
+# What tells one planned row from another; every other column takes the model's default.
+_PLANNED_COLUMNS = ("occurrence_id", "due_date", "days_from_due", "scheduled_for", "recipient")
+
+
+def _unsaved_reminders(rows) -> list[Reminder]:
+    """Unsaved outbox rows of (occurrence id, due date, days from due, scheduled for, recipient).
+
+    Each is built from all its columns in order, as Django builds a row it reads, the others at the
+    model's defaults: a sweep builds thousands, and keyword arguments take twice as long.
+    """
+    fields = Reminder._meta.concrete_fields
+    blank = Reminder()
+    defaults = [getattr(blank, field.attname) for field in fields]
+    positions = [[field.attname for field in fields].index(name) for name in _PLANNED_COLUMNS]
+    reminders = []
+    for row in rows:
+        values = defaults.copy()
+        for position, value in zip(positions, row):
+            values[position] = value
+        reminders.append(Reminder(*values))
+    return reminders
 
 
 def reminders_create_due(*, today: datetime.date) -> list[Reminder]:
     """Create the due outbox rows in bulk; the unique constraint makes a rerun, or a race, harmless."""
     planned = reminders_plan(today=today)
-    Reminder.objects.bulk_create(planned, ignore_conflicts=True, batch_size=2000)
+    if connection.vendor == "postgresql":
+        _insert_planned(planned)
+    else:
+        Reminder.objects.bulk_create(planned, ignore_conflicts=True, batch_size=2000)
     return planned
+
+
+
+
+def _insert_planned(planned: list[Reminder]) -> None:
+    """`bulk_create(ignore_conflicts=True)` of the planned rows in one statement, each column one array.
+
+    Django writes a placeholder and a prepared value per cell (a sweep of 7,000 rows: 100,000 of
+    them, some 0.3 s of Python); here the five columns that differ go as five arrays and
+    PostgreSQL unnests them, and the rest take the model's defaults (as an unsaved `Reminder`
+    has them, its creation time included), worked out once.
+    """
+    if not planned:
+        return
+    meta = Reminder._meta
+    planned_fields = [meta.get_field(name) for name in _PLANNED_COLUMNS]
+    default_fields = [field for field in meta.concrete_fields
+                      if not field.primary_key and field.attname not in _PLANNED_COLUMNS]
+    blank = Reminder()
+    defaults = [field.get_db_prep_save(field.pre_save(blank, add=True), connection) for field in default_fields]
+    arrays = [[getattr(row, field.attname) for row in planned] for field in planned_fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in [*planned_fields, *default_fields])
+    typed_defaults = ", ".join(f"%s::{field.db_type(connection)}" for field in default_fields)
+    typed_arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in planned_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+                       f"SELECT *, {typed_defaults} FROM unnest({typed_arrays}) ON CONFLICT DO NOTHING",
+                       [*defaults, *arrays])
 
 
 def _waiting_to_send() -> Q:

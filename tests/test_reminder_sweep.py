@@ -6,7 +6,7 @@ from django.core import mail
 from django.utils import timezone
 
 from obligations.models import DeadlineRule, Occurrence, Reminder
-from obligations.reminders import reminders_create_due, reminders_run
+from obligations.reminders import reminders_create_due, reminders_plan, reminders_run
 from obligations.services import occurrences_mark_done, occurrences_waive
 from tests.factories import DeadlineRuleFactory, DealFactory, ObligationFactory
 
@@ -57,6 +57,37 @@ def test_a_second_sweep_the_same_day_creates_nothing():
 
     assert reminders_create_due(today=TODAY) == []
     assert reminder_rows() == [(occ.pk, -7, TODAY, "pending") for occ in occurrences]
+
+
+def test_a_created_row_is_whole_with_the_outboxs_defaults():
+    occurrence = open_occurrence()
+    occurrence.rule.obligation.obligor.people.create(name="Ann Finance", email="ann@example.com",
+                                                       receives_reminders=True)
+    before = timezone.now()
+
+    reminders_create_due(today=TODAY)
+
+    row = Reminder.objects.values().get()
+    created_at = row.pop("created_at")
+    assert before <= created_at <= timezone.now()
+    assert row == {
+        "id": row["id"], "occurrence_id": occurrence.pk, "due_date": DUE, "days_from_due": -7,
+        "scheduled_for": TODAY, "recipient": "ann@example.com", "status": "pending", "attempts": 0,
+        "unknown_outcomes": 0, "next_attempt_at": None, "claimed_at": None, "sent_at": None,
+        "alerted_at": None, "last_error": "", "message_id": "",
+    }
+
+
+def test_rows_another_sweep_created_meanwhile_are_left_as_they_are():
+    # Two sweeps that planned the same rows at once: the second insert adds nothing, and fails nothing.
+    first, second = open_occurrence(), open_occurrence()
+    planned = reminders_plan(today=TODAY)
+    Reminder.objects.create(occurrence=first, due_date=DUE, days_from_due=-7, scheduled_for=TODAY,
+                            recipient=planned[0].recipient, status=Reminder.Status.SENT)
+
+    reminders_create_due(today=TODAY)
+
+    assert reminder_rows() == [(first.pk, -7, TODAY, "sent"), (second.pk, -7, TODAY, "pending")]
 
 
 def test_done_and_waived_occurrences_get_no_reminder():
