@@ -211,8 +211,6 @@ def reminders_create_due(*, today: datetime.date) -> list[Reminder]:
     return planned
 
 
-
-
 def _insert_planned(planned: list[Reminder]) -> None:
     """`bulk_create(ignore_conflicts=True)` of the planned rows in one statement, each column one array.
 
