@@ -498,11 +498,13 @@ def choice_label(field: str, choices) -> models.Case:
 
 @dataclass(frozen=True)
 class Aggregated:
-    """A CSV value gathered from other rows (who a covenant protects, a role's copies), for the COPY path.
+    """A CSV value read from other rows, for the COPY path: gathered from several (who a covenant
+    protects, a role's copies), or computed once per row of another table that many of the report's
+    rows name (an address on one line).
 
-    `rows` gives one row per `key` with the text in `value`; PostgreSQL groups them once and joins
-    the result to the report's rows on `to` (`join_rows`), where a correlated subquery would run
-    once per row (ten times the time of the COPY itself on a full desk).
+    `rows` gives one row per `key` with the text in `value`; PostgreSQL groups or computes them once
+    and joins the result to the report's rows on `to` (`join_rows`), where a correlated subquery would
+    run once per row (ten times the time of the COPY itself on a full desk).
     """
 
     rows: models.QuerySet
@@ -562,8 +564,8 @@ def copy_statement(report: Report, filterset: ReportFilterSet, order: Sequence[s
     """The COPY statement with which PostgreSQL writes the report's CSV rows, or None where Python writes them.
 
     The query is the report's own (filters, as-of records, sort), selecting each cell as
-    `csv_cell` would write it (deals/csvsafe.py), the formula guard included. A value gathered
-    from other rows (`Aggregated`) comes from a grouped table joined once.
+    `csv_cell` would write it (deals/csvsafe.py), the formula guard included. A value read from
+    other rows (`Aggregated`) comes from a grouped or computed table joined once.
     """
     if connection.vendor != "postgresql":
         return None

@@ -12,6 +12,7 @@ from deals.models import Deal
 from deals.reporting import (
     Aggregated,
     Col,
+    Joined,
     ListReport,
     QuerysetReport,
     ReportFilterSet,
@@ -19,6 +20,7 @@ from deals.reporting import (
     choice_label,
     choice_of,
     deal_filter,
+    join_rows,
     register,
 )
 from parties.models import Address, DealParty, Party, Person
@@ -59,27 +61,33 @@ def _blank_null(expression) -> NullIf:
     return NullIf(expression, Value(""), output_field=models.TextField())
 
 
-def one_line_sql(prefix: str) -> models.Func:
-    """`one_line` of the address at `prefix` ("notice_address__"), in the database ("" when there is none)."""
-    def field(name: str) -> F:
-        return F(f"{prefix}{name}")
-
+def one_line_sql() -> models.Func:
+    """`one_line` of an address (a row of Address), in the database."""
     text = models.TextField()
     locality = models.Func(  # Address.lines(): "City, Region Postcode"
         Value(" "),
-        _blank_null(Concat(field("city"), Case(When(**{f"{prefix}region": ""}, then=Value("")), default=Value(",")),
-                           output_field=text)),
-        _blank_null(field("region")), _blank_null(field("postal_code")),
+        _blank_null(Concat(F("city"), Case(When(region="", then=Value("")), default=Value(",")), output_field=text)),
+        _blank_null(F("region")), _blank_null(F("postal_code")),
         function="concat_ws", output_field=text)
-    foreign = Case(When(Q(**{f"{prefix}country": ""}) | Q(**{f"{prefix}country": "United States"}), then=None),
-                   default=field("country"), output_field=text)
-    attention = Case(When(**{f"{prefix}attention": ""}, then=None),
-                     default=Concat(Value("Attention: "), field("attention"), output_field=text), output_field=text)
-    line = models.Func(
-        Value(", "), field("party__legal_name"), *(_blank_null(field(name)) for name in (
+    foreign = Case(When(Q(country="") | Q(country="United States"), then=None), default=F("country"),
+                   output_field=text)
+    attention = Case(When(attention="", then=None),
+                     default=Concat(Value("Attention: "), F("attention"), output_field=text), output_field=text)
+    return models.Func(
+        Value(", "), F("party__legal_name"), *(_blank_null(F(name)) for name in (
             "street_line_1", "street_line_2", "street_line_3", "po_box")),
         locality, foreign, attention, function="concat_ws", output_field=text)
-    return Case(When(**{f"{prefix}id__isnull": True}, then=Value("")), default=line, output_field=text)
+
+
+def address_lines(addresses: models.QuerySet) -> models.QuerySet:
+    """Each of `addresses` on one line (`line`), with what a role's copies are sorted by, for the COPY path.
+
+    Joined to the roles (`Aggregated`, `join_rows`), the line is computed once per address, not once
+    per role that names it: the full desk has 10,075 addresses, named by 67,595 roles as their notice
+    address and 32,148 times as a copy. The join is LEFT OUTER, so PostgreSQL computes the line beside
+    the address (above the join it may be NULL) instead of merging the formula into the outer query.
+    """
+    return addresses.order_by().values("id", "label", "party__legal_name").annotate(line=one_line_sql())
 
 
 def text_key(*fields: str) -> NullIf:
@@ -117,7 +125,7 @@ class PartiesReport(QuerysetReport):
         Col("copy_to", "With a copy to", ()),
     )
     default_ordering = ("deal__title", ROLE_KEY.asc(), "party__legal_name")
-    composed_csv_values = True  # the one-line addresses, the signatory and the role's label
+    composed_csv_values = True  # the signatory and the role's label
 
     def queryset(self, filterset):
         options = filterset.options
@@ -137,16 +145,24 @@ class PartiesReport(QuerysetReport):
             return None  # rebuilt from the audit trail in Python
         from django.contrib.postgres.aggregates import StringAgg  # only the COPY path, on PostgreSQL, asks
 
-        # Each role's copies, gathered once for all the roles listed (not a subquery per role).
-        links = DealParty.copy_to.through.objects.all()
+        roles, links = DealParty.objects.all(), DealParty.copy_to.through.objects.order_by()
         if filterset.options.get("deal"):
+            roles = roles.filter(deal=filterset.options["deal"])
             links = links.filter(dealparty__deal=filterset.options["deal"])
         if filterset.options.get("party"):
+            roles = roles.filter(party=filterset.options["party"])
             links = links.filter(dealparty__party=filterset.options["party"])
+        notice_addresses, copy_addresses = Address.objects.all(), Address.objects.all()
+        if filterset.options.get("deal") or filterset.options.get("party"):
+            # Only the addresses the listed roles name, not the whole desk's.
+            notice_addresses = notice_addresses.filter(pk__in=roles.order_by().values("notice_address_id"))
+            copy_addresses = copy_addresses.filter(pk__in=links.values("address_id"))
+        # Each role's copies, gathered once for all the roles listed (not a subquery per role).
+        links = join_rows(links, alias="copy_address", rows=address_lines(copy_addresses), key="id",
+                          to=F("address_id"))
         copies = Aggregated(
-            links.order_by().values("dealparty_id").annotate(
-                lines=StringAgg(one_line_sql("address__"), "; ", order_by=(
-                    "address__party__legal_name", "address__label", "address__id"))),
+            links.values("dealparty_id").annotate(lines=StringAgg(Joined("copy_address", "line"), "; ", order_by=(
+                Joined("copy_address", "party__legal_name"), Joined("copy_address", "label"), "address_id"))),
             key="dealparty_id", value="lines", to=F("pk"))
         text = models.TextField()
         return {
@@ -157,7 +173,8 @@ class PartiesReport(QuerysetReport):
                               then=F("signatory__name")),
                               default=Concat(F("signatory__name"), Value(", "), F("signatory__title"),
                                              output_field=text), output_field=text),
-            "notice_address": one_line_sql("notice_address__"),
+            "notice_address": Aggregated(address_lines(notice_addresses), key="id", value="line",
+                                         to=F("notice_address_id")),
             "phone": F("notice_address__phone"),
             "fax": F("notice_address__fax"),
             "email": F("notice_address__email"),

@@ -273,7 +273,10 @@ def test_the_database_composes_each_address_and_reserve_summary_once_a_row():
     roles, entries = directory.filterset({}), register.filterset({})
     assert roles.is_valid() and entries.is_valid()
     statement = copy_statement(directory, roles, directory.clean_order(("-notice_address",)))
-    assert statement.count("concat_ws(', '") == 2  # the notice address, and the copies' addresses grouped
+    # Each address's line, in a table of the addresses joined to the roles: once for the notice
+    # address, once for the copies grouped (not once per role).
+    assert statement.count("concat_ws(', '") == 2
+    assert statement.count('"line"') == 4  # each table says it, and the notice address and copies read it
     statement = copy_statement(register, entries)
     assert statement.count("Cannot compute: ") == 1 and statement.count(" issuable = ") == 1
 
