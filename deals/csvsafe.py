@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Cast, Concat, Left, NullIf
+from django.db.models.functions import Cast, Concat, NullIf, Ord
 from django.db.models.lookups import Exact, In
 from django.utils import timezone
 
@@ -79,8 +79,11 @@ class _LocalIsoDateTime(models.Func):
 
 def spreadsheet_safe_sql(text: models.Expression) -> models.Expression:
     """`spreadsheet_safe` in SQL: a leading apostrophe before text that would start a formula."""
+    # The first character's code point (PostgreSQL's ascii()), not its first character as text
+    # (left(text, 1)): the test runs on every text cell of an export, and comparing numbers cut
+    # a fifth of the database's time writing the parties report.
     return models.Case(
-        models.When(In(Left(text, 1), list(FORMULA_STARTS)),
+        models.When(In(Ord(text), [ord(start) for start in FORMULA_STARTS]),
                     then=Concat(models.Value("'"), text, output_field=models.TextField())),
         default=text,
         output_field=models.TextField(),
