@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.contrib import admin
+from django.db.models import Q
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -33,6 +34,18 @@ SEARCHES = [
     "Société",
     "of",
     "of of of Inc.",
+    "1-5)",                                      # words without letters: a deal's number, a year, punctuation
+    "2005 (no. 1-5)",
+    "2005 1-50) 23",
+    "1-5) 2003",                                 # the number of one deal, the year of another
+    "-",
+    "(",
+    "%",
+    "_",
+    "\\",
+    "7",                                         # in a section, a deal's name and an obligor's
+    "2019 7",
+    "1-5) –",                                    # a dash that is not ASCII is matched as Django matches it
 ]
 
 
@@ -45,6 +58,7 @@ def desk(settings):
     spa = DealFactory(title="CalbaTech Securities Purchase Agreement of 23 May 2005 (no. 1-5)")
     paa = DealFactory(title="Cal-Bay Placement Agent Agreement of 1 May 2003 (no. 1-50)")
     other = DealFactory(title="Warrant Agreement, 100% of 10_000 shares")
+    investors = PartyFactory(legal_name="Investors 2019 (no. 7) – LP")
     rows = [
         (spa, calbatech, "Monthly share list", "4(h)"),
         (spa, calbatech, "Registration statement of the shares", "s.4(a), 4(a)"),
@@ -54,6 +68,7 @@ def desk(settings):
         (paa, calbatech, '"Monthly" notice, quoted', "8"),
         (other, societe, "Annual report of 100% of the shares", "10_000"),
         (other, calbay, "Nothing to report", ""),
+        (other, investors, "Investor's notice", "7"),
     ]
     day = datetime.date(2005, 6, 7)
     for number, (deal, obligor, title, section) in enumerate(rows):
@@ -95,3 +110,13 @@ def test_searching_a_deals_name_lists_the_due_dates_of_its_obligations_and_of_th
 def test_the_words_of_a_search_are_split_as_djangos_admin_splits_them():
     assert obligations_admin.search_words('a "b c" \'d\' "e') == ["a", "b c", "d", '"e']
     assert obligations_admin.search_words('" x\x00y') == ["", "xy"]
+
+
+def test_a_word_without_letters_is_matched_in_names_as_it_is_and_any_other_in_any_case():
+    # Upper-casing a name changes none of its digits or punctuation: LIKE alone finds the same names.
+    assert obligations_admin.name_has_word("title", "1-809)") == Q(title__contains="1-809)")
+    assert obligations_admin.name_has_word("deal__title", "2021") == Q(deal__title__contains="2021")
+    assert obligations_admin.name_has_word("title", "of") == Q(title__icontains="of")
+    assert obligations_admin.name_has_word("title", "4(h)") == Q(title__icontains="4(h)")
+    assert obligations_admin.name_has_word("legal_name", "–") == Q(legal_name__icontains="–")
+
