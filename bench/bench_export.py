@@ -13,7 +13,8 @@ For each report, in a process of its own (so each peak is its own):
   database costs before any formatting;
 - peak memory: the process's maximum resident set (ru_maxrss, Django and all) and, in a second
   pass of the export, the peak Python allocated (tracemalloc; skipped with --no-trace).
-Nothing is written to the desk.
+With --repeats N, the COPY and the export run N times each, one after the other, and the medians are
+given (the ratio is theirs). Nothing is written to the desk.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import io
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -172,6 +174,9 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--reports", help="Comma-separated names (default: every report).")
     parser.add_argument("--no-trace", action="store_true", help="Skip the tracemalloc pass.")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="Run the COPY and the export this many times each, alternately, and give medians "
+                             "(single runs of a second or two move by a third from one run to the next).")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--job", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -188,8 +193,13 @@ def main() -> None:
     print(f"{'report':<13} | {'written by':<10} | {'rows':>9} | {'export':>9} | {'COPY':>8} | {'ratio':>6} | "
           f"{'MiB':>7} | {'max RSS':>9} | {'traced peak':>11}")
     for name in names:
-        floor = child(args.database_url, name, "floor", False)
-        exported = child(args.database_url, name, "export", not args.no_trace)
+        floors, exports = [], []
+        for run in range(args.repeats):
+            floors.append(child(args.database_url, name, "floor", False))
+            exports.append(child(args.database_url, name, "export", not args.no_trace and run == 0))
+        floor = {**floors[0], "seconds": statistics.median(run["seconds"] for run in floors)}
+        exported = {**exports[0], "seconds": statistics.median(run["seconds"] for run in exports),
+                    "maxrss": max(run["maxrss"] for run in exports)}
         traced = common.megabytes(exported["traced"]) if "traced" in exported else "-"
         shown = f"{name} (first {HEAD[name]:,})" if name in HEAD else name
         print(f"{shown:<13} | {'COPY' if exported['copy'] else 'Python':<10} | {floor['rows']:>9,} | "
