@@ -6,7 +6,6 @@ button and a name for `export_report`.
 from __future__ import annotations
 
 import datetime
-import itertools
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -537,8 +536,24 @@ class FeesReport(ListReport):
     def csv_rows_after_copy(self, filterset, order=()):
         return self._penalty_rows(filterset)
 
-    def fee_amounts(self, filterset) -> Iterator[tuple[str, str, Decimal]]:
-        """(deal, payee, fee) of each draw up to the day, in the report's order: what the totals add up."""
+    def amounts(self, filterset) -> Iterator[tuple[str, str, str, Decimal | None]]:
+        """(kind, deal, payee, amount) of each row, in the report's order: what the totals add up.
+
+        The rows already built for this request if there are any; as of a past day, the rows as they
+        stood; today, each draw's fee computed by the database (the rest of a fee row is not added up)
+        and the penalties' rows.
+        """
+        if self.name in filterset.__dict__.get("_built_rows", {}):
+            rows = self.built_rows(filterset)
+        elif filterset.as_of_day:
+            rows = self.streamed_rows(filterset)
+        else:
+            yield from (("Placement fee", deal, payee, fee) for deal, payee, fee in self._fee_amounts(filterset))
+            rows = self._penalty_rows(filterset)
+        yield from ((row["kind"], row["deal"], row["payee"], row["amount"]) for row in rows)
+
+    def _fee_amounts(self, filterset) -> Iterator[tuple[str, str, Decimal]]:
+        """(deal, payee, fee) of each draw up to the day, in the report's order."""
         if connection.vendor != "postgresql":  # SQLite's decimals are floats: the fee rows' own, from Python
             yield from ((row["deal"], row["payee"], row["amount"]) for row in self._fee_rows(filterset))
             return
@@ -789,19 +804,8 @@ class FeeTotalsReport(ListReport):
 
     def unsorted_rows(self, filterset):
         totals: dict[tuple[str, str], dict] = {}
-        # The fees report's rows as they stream: the totals are all this keeps. Its draws, today,
-        # as (deal, payee, fee) computed by the database: the rest of a fee row is not added up.
-        fees = FeesReport()
-        if fees.name in filterset.__dict__.get("_built_rows", {}):
-            amounts = ((row["kind"], row["deal"], row["payee"], row["amount"]) for row in fees.built_rows(filterset))
-        elif filterset.as_of_day:
-            amounts = ((row["kind"], row["deal"], row["payee"], row["amount"]) for row in fees.streamed_rows(filterset))
-        else:
-            amounts = itertools.chain(
-                (("Placement fee", *values) for values in fees.fee_amounts(filterset)),
-                ((row["kind"], row["deal"], row["payee"], row["amount"]) for row in fees.csv_rows_after_copy(filterset)),
-            )
-        for kind, deal, payee, amount in amounts:
+        # The fees report's amounts as they stream: the totals are all this keeps.
+        for kind, deal, payee, amount in FeesReport().amounts(filterset):
             column = "fees" if kind == "Placement fee" else "penalties"
             for key in (("Deal", deal), ("Payee", payee)):
                 total = totals.setdefault(key, {"totals_for": key[0], "name": key[1], "fees": Decimal("0.00"),
