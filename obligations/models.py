@@ -550,13 +550,14 @@ class Reminder(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
-    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="reminders")
+    # No index of its own: the unique constraint below leads with it.
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="reminders", db_index=False)
     # The due date this reminder is about: when a rule change moves the due date,
     # the new date gets its own reminders.
     due_date = models.DateField()
     days_from_due = models.IntegerField(help_text="-7 is a week before the due date, 1 the day after.")
     scheduled_for = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     unknown_outcomes = models.PositiveSmallIntegerField(
         default=0, help_text="Sends whose outcome was unknown: the message may have arrived. "
@@ -568,7 +569,7 @@ class Reminder(models.Model):
     # or an address of the deal's "reminder copies to". Blank: nobody was named, which fails the row.
     recipient = models.CharField(max_length=254, blank=True)
     # The email the row was last claimed into; the rows claimed together share it.
-    message_id = models.CharField(max_length=100, blank=True, db_index=True)
+    message_id = models.CharField(max_length=100, blank=True)
     last_error = models.TextField(blank=True)
     # When the desk (REMINDER_ALERT_TO) was told this reminder is about to give up, gave up, or is uncertain.
     alerted_at = models.DateTimeField(null=True, blank=True)
@@ -586,6 +587,11 @@ class Reminder(models.Model):
                          condition=models.Q(status="pending")),
             # The admin's list of reminders, newest first, reads one page of it.
             models.Index(fields=["-scheduled_for", "id"], name="reminder_list_order"),
+            # Looked up by equality only (a status; the Message-ID an email was sent with), so no
+            # second index for LIKE, as `db_index=True` gives a text column on PostgreSQL: each
+            # index is maintained on every reminder created and every change of status.
+            models.Index(fields=["status"], name="reminder_status"),
+            models.Index(fields=["message_id"], name="reminder_message_id"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["occurrence", "due_date", "days_from_due", "recipient"],
