@@ -394,6 +394,12 @@ class DeadlineRule(models.Model):
             raise ValidationError({"kind": "A limb is a single date: on a fixed date, days after a date, or a period."})
 
 
+def occurrence_standing(*, status: str, due_date: datetime.date, today: datetime.date) -> Standing:
+    """`Occurrence.standing` of a due date read as plain values: reckoning.standing's rule with the desk's
+    "due soon" window."""
+    return standing(status=status, due_date=due_date, today=today, due_soon_days=settings.DUE_SOON_DAYS)
+
+
 def standing_q(wanted: Standing, *, today: datetime.date, prefix: str = "") -> models.Q:
     """The due dates that stand so on `today`, as a filter: reckoning.standing's rule, in the database.
 
@@ -506,8 +512,7 @@ class Occurrence(models.Model):
 
     def standing(self, today: datetime.date) -> Standing:
         """overdue / due soon / open / done / waived: what a deal administrator sees first."""
-        return standing(status=self.status, due_date=self.due_date, today=today,
-                        due_soon_days=settings.DUE_SOON_DAYS)
+        return occurrence_standing(status=self.status, due_date=self.due_date, today=today)
 
     def clean(self) -> None:
         if self.status == self.Status.DONE and not self.done_on:

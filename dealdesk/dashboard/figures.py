@@ -30,8 +30,8 @@ from deals.models import VIEW_REPORTS, Deal
 from deals.reporting import get_report
 from instruments.models import ConvertibleNote, ReserveCovenant, ShareReservation, Warrant
 from instruments.services import reserve_test_from
-from obligations.models import Occurrence, Reminder, standing_q
-from reckoning.standing import Standing, standing
+from obligations.models import Occurrence, Reminder, occurrence_standing, standing_q
+from reckoning.standing import Standing
 
 ONE_DAY = datetime.timedelta(days=1)
 SOON_WINDOWS = (7, 30)  # the "due within N days" counts
@@ -299,7 +299,7 @@ def next_deadlines(*, today: datetime.date, can_view_deals: bool, limit: int = N
             section=section,
             obligation=title,
             due_date=due_date,
-            standing=standing(status=status, due_date=due_date, today=today, due_soon_days=settings.DUE_SOON_DAYS),
+            standing=occurrence_standing(status=status, due_date=due_date, today=today),
             url=reverse("admin:obligations_occurrence_change", args=[pk]),
         )
         for pk, due_date, status, deal_id, deal_title, section, title in rows
@@ -319,9 +319,7 @@ def weekly_chart(*, today: datetime.date, ahead: dict[datetime.date, int], weeks
     counts = {kind.value: [0] * weeks for kind in WEEK_SERIES}
     for due_date, n in ahead.items():
         if due_date <= last:
-            # reckoning.standing's rule, as Occurrence.standing asks it (as outcomes_of does).
-            open_standing = standing(status=Occurrence.Status.OPEN, due_date=due_date, today=today,
-                                     due_soon_days=settings.DUE_SOON_DAYS)
+            open_standing = occurrence_standing(status=Occurrence.Status.OPEN, due_date=due_date, today=today)
             counts[open_standing.value][(due_date - today).days // 7] += n
     starts = [today + 7 * week * ONE_DAY for week in range(weeks)]
     changelist = reverse("admin:obligations_occurrence_changelist")
@@ -357,9 +355,8 @@ def outcomes_of(*, status: str, due_date: datetime.date, count: int, on_time: in
         return {"on_time": on_time, "late": count - on_time}  # a done due date has its done date (a constraint)
     if status == Occurrence.Status.WAIVED:
         return {"waived": count}
-    # reckoning.standing's rule, as Occurrence.standing asks it: an Occurrence built for each of 700 days cost 20 ms.
-    overdue = standing(status=status, due_date=due_date, today=today,
-                       due_soon_days=settings.DUE_SOON_DAYS) == Standing.OVERDUE
+    # Occurrence.standing without an Occurrence: one built for each of 700 days cost 20 ms.
+    overdue = occurrence_standing(status=status, due_date=due_date, today=today) == Standing.OVERDUE
     return {"missed": count} if overdue else {}
 
 
