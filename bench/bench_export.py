@@ -169,12 +169,18 @@ def child(database_url: str, name: str, job: str, trace: bool) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of runs, 1 or more")
+    return int(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--reports", help="Comma-separated names (default: every report).")
     parser.add_argument("--no-trace", action="store_true", help="Skip the tracemalloc pass.")
-    parser.add_argument("--repeats", type=int, default=1,
+    parser.add_argument("--repeats", type=positive, default=1,
                         help="Run the COPY and the export this many times each, alternately, and give medians "
                              "(single runs of a second or two move by a third from one run to the next).")
     parser.add_argument("--one", help=argparse.SUPPRESS)
