@@ -47,6 +47,7 @@ from instruments.models import (
     ShareReservation,
     Warrant,
 )
+from obligations import accruals
 from obligations.models import DeadlineRule, Obligation, Occurrence, Reminder
 from obligations.reminders import policy_for
 from obligations.services import default_horizon
@@ -81,6 +82,7 @@ class LoadSummary:
     rules: Counter = field(default_factory=Counter)
     occurrences: Counter = field(default_factory=Counter)
     reminders: int = 0
+    penalties_kept: int = 0
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
@@ -93,6 +95,7 @@ class LoadSummary:
             f"{occurrences:,} occurrences: "
             + ", ".join(f"{standing} {count:,}" for standing, count in sorted(self.occurrences.items())),
             f"{self.reminders:,} reminders sent",
+            f"{self.penalties_kept:,} covenants' penalties kept as of the day",
             f"built in {self.seconds:.1f} s",
         ]
 
@@ -126,6 +129,8 @@ def load_generate(*, deals: int, seed: int, force: bool = False,
         if progress is not None:
             progress(f"{min(first + CHUNK, deals):,} of {deals:,} deals, "
                      f"{sum(summary.occurrences.values()):,} occurrences, {time.perf_counter() - started:.0f} s")
+    # As the night's task would (obligations.tasks.keep_penalties): the fees reports read them.
+    summary.penalties_kept = accruals.penalties_keep(today=today)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -244,6 +244,9 @@ def screen_value(value, format: str = ""):
     return value
 
 
+GROUPS_LISTED = 50  # a page's totals list each deal up to this many; beyond, only the overall
+
+
 @dataclass
 class Totals:
     """Money columns added up over every row a report's CSV holds, by group (deal) and overall."""
@@ -257,7 +260,18 @@ class Totals:
     def headers(self) -> list[str]:
         return [col.header for col in self.columns]
 
+    @property
+    def listed(self) -> bool:
+        """Whether the page lists each group: a few dozen deals, not the thousands of a whole desk."""
+        return len(self.groups) <= GROUPS_LISTED
+
+    @property
+    def group_count(self) -> str:
+        return f"{len(self.groups):,}"
+
     def shown(self) -> list[tuple[str, list[str]]]:
+        if not self.listed:
+            return []
         return [(name, [money(values[col.key]) for col in self.columns]) for name, values in self.groups.items()]
 
     @property
@@ -276,6 +290,7 @@ class Report:
     noun = ("row", "rows")  # the count line: "37 due dates"
     total_columns: tuple[str, ...] = ()  # MONEY columns the page adds up
     total_by = "deal"  # ... for each value of this column, and overall; "": overall only
+    totals_report = ""  # the report listing each group's totals, when there are too many for the page
     # Some CSV values of the COPY path are composed (an address on one line): computed once per row
     # in an inner query, not twice (the formula test, then the value). Costs PostgreSQL's parallel
     # plan, so plain columns are left in one query.
@@ -305,13 +320,15 @@ class Report:
         """The money columns added up over `rows`: the filtered rows on all pages, as the CSV has them."""
         if not self.total_columns:
             return None
+        return self.totals_of(row for row in self.rows(filterset) if self.in_totals(row))
+
+    def totals_of(self, rows: Iterable[dict]) -> Totals:
+        """The money columns of `rows` added up, by group and overall (a row may hold only those columns)."""
         columns = tuple(self.column(key) for key in self.total_columns)
         by = self.column(self.total_by) if self.total_by else None
         zero = {col.key: Decimal("0.00") for col in columns}
         overall, groups = dict(zero), {}
-        for row in self.rows(filterset):
-            if not self.in_totals(row):
-                continue
+        for row in rows:
             group = groups.setdefault(row.get(by.key) or "", dict(zero)) if by else None
             for col in columns:
                 value = row.get(col.key) or 0
@@ -797,6 +814,7 @@ def report_page(request, name: str):
         "table": table,
         "count": report.counted(table.paginator.count, bounded=data.bounded) if table else "",
         "totals": totals,
+        "totals_report_title": get_report(report.totals_report).title if report.totals_report else "",
         "currency": CURRENCY,
         "title": report.title,
         "csv_query": _query_without(request, "page"),

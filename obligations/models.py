@@ -97,6 +97,11 @@ class Obligation(models.Model):
                 violation_error_message="A penalty stated in numbers needs its rate.",
             ),
         ]
+        indexes = [
+            # The covenants with a penalty in numbers (one in ten): those whose kept penalty is stale
+            # are looked for among them on each fees report (obligations.accruals).
+            models.Index(fields=["id"], condition=~models.Q(penalty="none"), name="obligation_with_penalty"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.deal} s.{self.section}: {self.title}"
@@ -639,3 +644,26 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+class KeptPenalty(models.Model):
+    """What a covenant's penalty has accrued as of a day, kept so that reading it does not mean computing
+    every covenant's damages again (obligations.accruals).
+
+    `changes` counts every change the rows are computed from (a due date, the covenant, its deal, its
+    beneficiaries, the deal's notes, a name they show); the rows are current when they were computed
+    as of today at that count.
+    """
+
+    obligation = models.OneToOneField(Obligation, on_delete=models.CASCADE, primary_key=True,
+                                      related_name="kept_penalty")
+    changes = models.PositiveBigIntegerField(default=0)
+    kept_at_changes = models.PositiveBigIntegerField(null=True)
+    kept_on = models.DateField(null=True, help_text="The day the rows accrue to the end of.")
+    # The covenant's place among the others: its first due date in breach (date, id); none when never in breach.
+    first_due_date = models.DateField(null=True)
+    first_due_id = models.BigIntegerField(null=True)
+    rows = models.JSONField(default=list, help_text="The fees report's rows, one per payee.")
+
+    def __str__(self) -> str:
+        return f"Penalty of obligation {self.obligation_id} kept as of {self.kept_on}"

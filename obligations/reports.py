@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import django_filters
 from django.db import connection, models
-from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models import Case, F, Func, Min, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, NullIf
 
 from deals.csvsafe import csv_cell_sql
@@ -33,8 +33,8 @@ from deals.reporting import (
     register,
 )
 from instruments.models import ConvertibleNote, Draw, EquityLine
+from obligations import accruals
 from obligations.models import Obligation, Occurrence, Reminder, standing_q
-from reckoning import penalties
 from parties.models import Party
 from parties.reports import party_filter
 from reckoning.standing import Standing
@@ -489,9 +489,37 @@ class FeesReport(ListReport):
         Col("how", "How it was computed", ()),
     )
     total_columns = ("amount",)
+    totals_report = "fee-totals"
 
     def unsorted_rows(self, filterset):
         return list(self.streamed_rows(filterset))
+
+    # Today's rows in the report's own order are counted, paged and added up without building them all:
+    # the draws (62,846 on a desk of 10,000 deals) by the database, the penalties as kept (accruals).
+    # Sorted by a column, or as of a past day, they are built whole (ListReport).
+
+    def count(self, filterset):
+        if filterset.as_of_day:
+            return super().count(filterset)
+        return self._draws(filterset).count() + len(self._penalties(filterset))
+
+    def page(self, filterset, order, start, stop):
+        if filterset.as_of_day or self.clean_order(order):
+            return super().page(filterset, order, start, stop)
+        draws = self._draws(filterset).count()
+        rows = list(self._fee_rows(filterset, min(start, draws), min(stop, draws)))
+        return rows + self._penalties(filterset)[max(start - draws, 0):max(stop - draws, 0)]
+
+    def totals(self, filterset):
+        if filterset.as_of_day:
+            return super().totals(filterset)
+        return self.totals_of({"deal": deal, "amount": amount} for _, deal, _, amount in self.amounts(filterset))
+
+    def _penalties(self, filterset) -> list[dict]:
+        """Today's penalty rows, read once a request: the count, the page and the totals share them."""
+        if "_penalties" not in filterset.__dict__:
+            filterset.__dict__["_penalties"] = list(self._penalty_rows(filterset))
+        return filterset.__dict__["_penalties"]
 
     def streamed_rows(self, filterset) -> Iterator[dict]:
         """Every row in the report's own order (the draws by date, then each covenant in breach), read a
@@ -537,30 +565,39 @@ class FeesReport(ListReport):
         return self._penalty_rows(filterset)
 
     def amounts(self, filterset) -> Iterator[tuple[str, str, str, Decimal | None]]:
-        """(kind, deal, payee, amount) of each row, in the report's order: what the totals add up.
+        """(kind, deal, payee, amount) to add up: the totals. Each deal and payee comes first where it
+        comes first in the report.
 
         The rows already built for this request if there are any; as of a past day, the rows as they
-        stood; today, each draw's fee computed by the database (the rest of a fee row is not added up)
-        and the penalties' rows.
+        stood; today, the draws' fees summed by the database for each deal and payee (the rest of a
+        fee row is not added up), and the penalties' rows.
         """
         if self.name in filterset.__dict__.get("_built_rows", {}):
             rows = self.built_rows(filterset)
         elif filterset.as_of_day:
             rows = self.streamed_rows(filterset)
         else:
-            yield from (("Placement fee", deal, payee, fee) for deal, payee, fee in self._fee_amounts(filterset))
-            rows = self._penalty_rows(filterset)
+            yield from (("Placement fee", deal, payee, fees) for deal, payee, fees in self._fee_sums(filterset))
+            rows = self._penalties(filterset)
         yield from ((row["kind"], row["deal"], row["payee"], row["amount"]) for row in rows)
 
-    def _fee_amounts(self, filterset) -> Iterator[tuple[str, str, Decimal]]:
-        """(deal, payee, fee) of each draw up to the day, in the report's order."""
+    def _fee_sums(self, filterset) -> Iterator[tuple[str, str, Decimal]]:
+        """(deal, payee, fees) for each equity line with draws up to the day, in the order of their first
+        draw in the report (by date, then id): each deal and payee comes first where it does there."""
         if connection.vendor != "postgresql":  # SQLite's decimals are floats: the fee rows' own, from Python
             yield from ((row["deal"], row["payee"], row["amount"]) for row in self._fee_rows(filterset))
             return
-        yield from self._draws(filterset).order_by("date", "pk").values_list(
-            "equity_line__deal__title", Coalesce(F("equity_line__placement_agent__legal_name"), Value("")),
-            self._fee_sql(),
-        ).iterator(chunk_size=10 * PENALTY_CHUNK)
+        from django.contrib.postgres.fields import ArrayField  # PostgreSQL only, as the array is
+
+        # The first draw of each line: the least (day number, id), arrays comparing element by element.
+        first_draw = Min(Func(Func(F("date"), template="(%(expressions)s - DATE '1970-01-01')"), F("pk"),
+                              template="ARRAY[%(expressions)s]", output_field=ArrayField(models.BigIntegerField())))
+        # Grouped by the line, each named by its one deal and agent: grouped by the names, twice as long.
+        yield from self._draws(filterset).values("equity_line").annotate(
+            deal_title=Min("equity_line__deal__title"),
+            payee_name=Min(Coalesce(F("equity_line__placement_agent__legal_name"), Value(""))),
+            fees=Sum(self._fee_sql()), first_draw=first_draw,
+        ).order_by("first_draw").values_list("deal_title", "payee_name", "fees")
 
     @staticmethod
     def _fee_sql() -> models.Expression:
@@ -584,7 +621,8 @@ class FeesReport(ListReport):
                                  | Q(equity_line__placement_agent=party))
         return draws
 
-    def _fee_rows(self, filterset) -> Iterator[dict]:
+    def _fee_rows(self, filterset, start: int | None = None, stop: int | None = None) -> Iterator[dict]:
+        """The draws' rows, in the report's order; the slice [start:stop] of them, when given (today's only)."""
         if filterset.as_of_day:
             yield from self._fee_rows_as_of(filterset)
             return
@@ -594,7 +632,7 @@ class FeesReport(ListReport):
         for date, amount, rate, deal, issuer, agent in self._draws(filterset).order_by("date", "pk").values_list(
             "date", "amount", "equity_line__placement_fee_rate", "equity_line__deal__title",
             "equity_line__issuer__legal_name", "equity_line__placement_agent__legal_name",
-        ).iterator(chunk_size=PENALTY_CHUNK):
+        )[start:stop].iterator(chunk_size=PENALTY_CHUNK):
             if rate not in lines:
                 lines[rate] = EquityLine(placement_fee_rate=rate)
             yield _fee_row(deal=deal, date=date, amount=amount, line=lines[rate], payer=issuer or "",
@@ -647,70 +685,9 @@ class FeesReport(ListReport):
         if filterset.as_of_day:
             yield from self._penalty_rows_as_of(filterset)
             return
-        # Covenants ever in breach, in the order of their first due date in breach: their spells, then
-        # their obligations, the notes their damages run on and their beneficiaries, a query each. Only
-        # the covenants ever in breach are held (4,926 of a desk of 10,000 deals: some 10 MB).
-        spells = self._breach_spells_in_order(filterset)
-        obligations = Obligation.objects.select_related("deal", "obligor").in_bulk(list(spells))
-        notes = defaultdict(list)
-        for note in ConvertibleNote.objects.filter(deal__in={
-            obligation.deal_id for obligation in obligations.values()
-            if obligation.penalty == Obligation.Penalty.MONTHLY_ON_NOTES
-        }).select_related("holder"):
-            notes[note.deal_id].append(note)
-        beneficiaries = self._beneficiaries(spells)
-        for obligation_id, obligation_spells in spells.items():
-            obligation = obligations[obligation_id]
-            yield from self._obligation_rows(filterset, obligation, obligation_spells,
-                                             beneficiaries[obligation_id], notes[obligation.deal_id])
-
-    def _penalised_due_dates(self, filterset) -> models.QuerySet:
-        """Today's due dates, before the day, of the covenants with a penalty in numbers, in the date range."""
         options = filterset.options
-        occurrences = Occurrence.objects.filter(due_date__lt=filterset.today).exclude(
-            rule__obligation__penalty=Obligation.Penalty.NONE)
-        if options.get("deal"):
-            occurrences = occurrences.filter(rule__obligation__deal=options["deal"])
-        if options.get("start"):
-            occurrences = occurrences.filter(due_date__gte=options["start"])
-        if options.get("end"):
-            occurrences = occurrences.filter(due_date__lte=options["end"])
-        return occurrences
-
-    def _breached_due_dates(self, filterset) -> models.QuerySet:
-        """`_penalised_due_dates` ever in breach: one waived or done by its day has no spell
-        (penalties.breach_spell), and those are most of a desk's history."""
-        return self._penalised_due_dates(filterset).exclude(status=Occurrence.Status.WAIVED).exclude(
-            status=Occurrence.Status.DONE, done_on__lte=F("due_date"))
-
-    def _breach_spells_in_order(self, filterset) -> dict[int, list[penalties.Spell]]:
-        """Each covenant's breach spells, the covenants in the order of their first due date in breach
-        (the row's first breach day), as the due dates are listed: by due date, then id.
-
-        Read whole in one query: the due dates ever in breach are a small part of a desk (14,207 of a
-        million), and a server-side cursor would plan for the first rows and walk every due date of
-        the desk in date order.
-        """
-        spells: dict[int, list[penalties.Spell]] = {}
-        for obligation_id, status, due_date, done_on in self._breached_due_dates(filterset).order_by(
-            "due_date", "id"
-        ).values_list("rule__obligation_id", "status", "due_date", "done_on"):
-            spells.setdefault(obligation_id, []).append(
-                penalties.breach_spell(status=status, due_date=due_date, done_on=done_on, as_of=filterset.today))
-        return spells
-
-    @staticmethod
-    def _beneficiaries(obligation_ids) -> dict[int, list[Party]]:
-        # The rows name a payee by its legal name: one light party object each, not a link and a
-        # whole party for each of the tens of thousands of links an export reads.
-        beneficiaries, parties = defaultdict(list), {}
-        for obligation_id, party_id, legal_name in Obligation.beneficiaries.through.objects.filter(
-            obligation_id__in=list(obligation_ids)
-        ).order_by("party__legal_name", "id").values_list("obligation_id", "party_id", "party__legal_name"):
-            if party_id not in parties:
-                parties[party_id] = Party(pk=party_id, legal_name=legal_name)
-            beneficiaries[obligation_id].append(parties[party_id])
-        return beneficiaries
+        yield from accruals.penalty_rows(today=filterset.today, deal=options.get("deal"), party=options.get("party"),
+                                         start=options.get("start"), end=options.get("end"))
 
     def _penalty_rows_as_of(self, filterset) -> Iterator[dict]:
         options, day = filterset.options, filterset.today
@@ -723,60 +700,13 @@ class FeesReport(ListReport):
                 spell = Occurrence(status=occurrence.status, due_date=occurrence.due_date,
                                    done_on=occurrence.done_on).breach_spell(day)
                 spells[occurrence.rule.obligation_id].append(spell)
-        beneficiaries = self._beneficiaries(obligations)
+        beneficiaries = accruals.beneficiaries_of(obligations)
         for obligation_id, obligation_spells in spells.items():
             obligation = obligations[obligation_id]
             if options.get("deal") and obligation.deal_id != options["deal"].pk:
                 continue
-            yield from self._obligation_rows(filterset, obligation, obligation_spells, beneficiaries[obligation_id],
-                                             notes[obligation.deal_id])
-
-    def _obligation_rows(self, filterset, obligation: Obligation, spells: list, beneficiaries: list[Party],
-                         deal_notes: list[ConvertibleNote]) -> Iterator[dict]:
-        """The covenant's penalty accrued, one row per payee; none when it was never in breach."""
-        options, day = filterset.options, filterset.today
-        union = penalties.breach_spells(spells)
-        if not union:
-            return
-        for payees, payee_notes, reading in self._payees(obligation, beneficiaries, deal_notes):
-            party = options.get("party")
-            if party and party.pk != obligation.obligor_id and party.pk not in {p.pk for p in payees}:
-                continue
-            base_on = obligation.penalty_base_on(notes=payee_notes)
-            base = base_on(day) if base_on else None
-            yield {
-                "kind": "Penalty accrued",
-                "deal": obligation.deal.title,
-                "item": f"s.{obligation.section} {obligation.title}",
-                "payer": str(obligation.obligor),
-                "payee": ", ".join(p.legal_name for p in payees),
-                "date": union[0].start,
-                "base": penalties.to_cents(base.total) if base else None,
-                "rate": obligation.penalty_rate,
-                "days": sum(spell.days for spell in union),
-                "amount": obligation.penalty_accrued(spells=union, notes=payee_notes),
-                "how": _how(union, base, day, reading),
-            }
-
-    @staticmethod
-    def _payees(obligation: Obligation, beneficiaries: list[Party], deal_notes: list[ConvertibleNote]):
-        """(payees, the notes their damages run on, the reading taken) for each payee of the obligation.
-
-        SPA s.2(f): damages are paid to each Buyer on its own Notes. Notes that record
-        no holder are the Buyers' together (the signature pages leave the amounts blank).
-        """
-        if obligation.penalty != Obligation.Penalty.MONTHLY_ON_NOTES:
-            return [(beneficiaries, None, "")]
-        by_holder = defaultdict(list)
-        for note in deal_notes:
-            by_holder[note.holder].append(note)
-        groups = []
-        for holder, holder_notes in sorted(by_holder.items(), key=lambda item: item[0].legal_name if item[0] else ""):
-            if holder is None:
-                groups.append((beneficiaries, holder_notes, "notes held by the beneficiaries together"))
-            else:
-                groups.append(([holder], holder_notes, f"{holder.legal_name}'s own notes"))
-        return groups
+            yield from accruals.covenant_rows(obligation, obligation_spells, beneficiaries[obligation_id],
+                                              notes[obligation.deal_id], today=day, party=options.get("party"))
 
 
 @register
@@ -830,18 +760,4 @@ def _fee_row(*, deal: str, date: datetime.date, amount: Decimal, line: EquityLin
         "amount": line.fee_for(amount),
         "how": f"{(line.placement_fee_rate * 100).normalize():f}% of the draw.",
     }
-
-
-def _how(spells: list[penalties.Spell], base: penalties.Base | None, day: datetime.date, reading: str) -> str:
-    shown = "; ".join(str(spell) for spell in spells[:3]) + (f"; and {len(spells) - 3} more" if len(spells) > 3 else "")
-    text = f"In breach {shown}."
-    if base is not None:
-        text += f" Base on {day.isoformat()}: {penalties.to_cents(base.principal):,}"
-        if base.interest:
-            text += f" principal + {penalties.to_cents(base.interest):,} accrued interest"
-        text += "."
-    if reading:
-        text += f" On {reading}."
-    return text
-
 

@@ -7,6 +7,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 SWEEP_TASK_NAME = "Send due reminders"
 EXTEND_TASK_NAME = "Extend deadlines to the horizon"
+KEEP_PENALTIES_TASK_NAME = "Bring accrued penalties up to the day"
 
 
 @transaction.atomic
@@ -23,4 +24,13 @@ def schedule_install(*, sweep_every_minutes: int) -> list[tuple[str, bool]]:
     _, extend_created = PeriodicTask.objects.get_or_create(
         name=EXTEND_TASK_NAME, defaults={"task": "obligations.extend_deadlines", "crontab": nightly}
     )
-    return [(SWEEP_TASK_NAME, sweep_created), (EXTEND_TASK_NAME, extend_created)]
+    # After the night's new due dates, so the day's first fees report reads its penalties kept.
+    after_extending, _ = CrontabSchedule.objects.get_or_create(
+        minute="20", hour="0", day_of_week="*", day_of_month="*", month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    _, keep_created = PeriodicTask.objects.get_or_create(
+        name=KEEP_PENALTIES_TASK_NAME, defaults={"task": "obligations.keep_penalties", "crontab": after_extending}
+    )
+    return [(SWEEP_TASK_NAME, sweep_created), (EXTEND_TASK_NAME, extend_created),
+            (KEEP_PENALTIES_TASK_NAME, keep_created)]

@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 from deals import clock
 from deals.models import Deal
 from reckoning import deadlines
+from obligations import accruals
 from obligations.models import DeadlineRule, Occurrence
 from obligations.reminders import reminders_cancel
 
@@ -113,6 +114,8 @@ def _sync_rules(rules: list[DeadlineRule], *, horizon: datetime.date,
                 result.updated += 1
     # With history: the audit trail must see every due date, including the computed ones.
     bulk_create_with_history(to_create, Occurrence)
+    if to_create:  # saved in bulk, without the signals that mark the covenants' kept penalties stale
+        accruals.penalties_changed({occurrence.rule.obligation_id for occurrence in to_create})
     result.created = len(to_create)
     return result
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from deals import clock
-from obligations import reminders, services
+from obligations import accruals, reminders, services
 
 
 def _come_back_for_retries(result: reminders.RunResult) -> None:
@@ -36,3 +36,8 @@ def send_pending_reminders() -> int:
 @shared_task(name="obligations.extend_deadlines")
 def extend_deadlines() -> int:
     return services.occurrences_sync_all().created
+
+
+@shared_task(name="obligations.keep_penalties")
+def keep_penalties() -> int:
+    return accruals.penalties_keep(today=clock.today())

@@ -55,6 +55,7 @@ def test_the_reminder_and_deadline_tasks_are_registered():
         "obligations.send_due_reminders",
         "obligations.send_pending_reminders",
         "obligations.extend_deadlines",
+        "obligations.keep_penalties",
     } <= set(app.tasks)
 
 
@@ -63,18 +64,21 @@ def test_install_schedule_creates_the_sweep_and_the_nightly_extension():
     out = StringIO()
     call_command("install_schedule", stdout=out)
 
-    assert out.getvalue().splitlines() == ["created: Send due reminders", "created: Extend deadlines to the horizon"]
+    assert out.getvalue().splitlines() == ["created: Send due reminders", "created: Extend deadlines to the horizon",
+                                           "created: Bring accrued penalties up to the day"]
     sweep = PeriodicTask.objects.get(name="Send due reminders")
     extend = PeriodicTask.objects.get(name="Extend deadlines to the horizon")
+    keep = PeriodicTask.objects.get(name="Bring accrued penalties up to the day")
     assert (sweep.task, sweep.interval.every, sweep.interval.period) == (
         "obligations.send_due_reminders", settings.REMINDER_SWEEP_EVERY_MINUTES, IntervalSchedule.MINUTES
     )
     assert (extend.task, extend.crontab.minute, extend.crontab.hour) == ("obligations.extend_deadlines", "5", "0")
-    assert sweep.enabled and extend.enabled
+    assert (keep.task, keep.crontab.minute, keep.crontab.hour) == ("obligations.keep_penalties", "20", "0")
+    assert sweep.enabled and extend.enabled and keep.enabled
 
 
 @pytest.mark.django_db
-def test_install_schedule_run_twice_keeps_two_tasks_and_the_interval_an_administrator_chose():
+def test_install_schedule_run_twice_keeps_three_tasks_and_the_interval_an_administrator_chose():
     call_command("install_schedule", stdout=StringIO())
     hourly, _ = IntervalSchedule.objects.get_or_create(every=60, period=IntervalSchedule.MINUTES)
     PeriodicTask.objects.filter(name="Send due reminders").update(interval=hourly)
@@ -82,8 +86,9 @@ def test_install_schedule_run_twice_keeps_two_tasks_and_the_interval_an_administ
     out = StringIO()
     call_command("install_schedule", stdout=out)
 
-    assert out.getvalue().splitlines() == ["kept: Send due reminders", "kept: Extend deadlines to the horizon"]
-    assert PeriodicTask.objects.count() == 2
+    assert out.getvalue().splitlines() == ["kept: Send due reminders", "kept: Extend deadlines to the horizon",
+                                           "kept: Bring accrued penalties up to the day"]
+    assert PeriodicTask.objects.count() == 3
     assert PeriodicTask.objects.get(name="Send due reminders").interval == hourly
 
 

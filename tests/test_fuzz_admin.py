@@ -558,7 +558,7 @@ def test_a_permission_that_cannot_exist_is_refused_on_the_group_page(admin_clien
 ])
 def test_a_crontab_part_celery_cannot_read_is_refused_in_words(admin_client, field, value, message):
     schedule_install(sweep_every_minutes=15)
-    nightly = CrontabSchedule.objects.get()
+    nightly = CrontabSchedule.objects.get(minute="5")
     url = reverse("admin:django_celery_beat_crontabschedule_change", args=[nightly.pk])
     data = {**posted_data(admin_client.get(url), CrontabSchedule), field: value}
 
