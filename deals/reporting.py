@@ -813,6 +813,9 @@ def report_page(request, name: str):
         "filter": filterset,
         "table": table,
         "count": report.counted(table.paginator.count, bounded=data.bounded) if table else "",
+        # "all 37 due dates"; past the bound, "all the due dates (more than 10,000)"
+        "totals_of": (f"all the {report.noun[1]} (more than {table.paginator.count:,})" if data.bounded
+                      else f"all {report.counted(table.paginator.count)}") if table else "",
         "totals": totals,
         "totals_report_title": get_report(report.totals_report).title if report.totals_report else "",
         "currency": CURRENCY,

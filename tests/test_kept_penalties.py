@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
+from deals import reporting
 from deals.models import Deal
 from deals.reporting import GROUPS_LISTED, ListReport, csv_lines, get_report
 from dealdesk.sample_deals import sample_deals_load
@@ -251,13 +252,16 @@ def _valid(report, filters):
     return filterset
 
 
-def test_the_totals_list_each_deal_up_to_fifty_and_then_point_to_the_totals_report(draws, admin_client):
+def test_the_totals_list_each_deal_up_to_fifty_and_then_point_to_the_totals_report(draws, admin_client,
+                                                                                   monkeypatch):
     with time_machine.travel(NEW_YEAR, tick=False):
         few = admin_client.get("/reports/fees/").content.decode()
         for number in range(GROUPS_LISTED):
             Draw.objects.create(equity_line=EquityLineFactory(deal=DealFactory(title=f"Line {number:02}")),
                                 date=D(2005, 12, 1), amount=Decimal("1000.00"))
         many = admin_client.get("/reports/fees/?party=").content.decode()
+        monkeypatch.setattr(reporting, "COUNT_BOUND", 20)  # the pages show the first 20, the totals add up all
+        bounded = admin_client.get("/reports/fees/").content.decode()
 
     assert "Totals of all 11 fees and penalties, by deal, in US dollars" in few
     assert few.count('<th scope="row">Equity line A</th>') == 1
@@ -266,6 +270,7 @@ def test_the_totals_list_each_deal_up_to_fifty_and_then_point_to_the_totals_repo
             '<a href="/reports/fee-totals/?party=">Fees and penalties: totals</a>.</p>') in many
     assert '<th scope="row">Equity line A</th>' not in many
     assert '<th scope="row">Overall</th>' in many
+    assert "<caption>Totals of all the fees and penalties (more than 20), in US dollars (USD)</caption>" in bounded
 
 
 def test_the_command_keeps_them_and_says_how_many(desk):
