@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import BigIntegerField, DateField, F, JSONField, QuerySet, Value
 
 from instruments.models import ConvertibleNote
@@ -231,7 +232,8 @@ def _read(row: dict) -> dict:
 
 
 def penalties_keep(*, today: datetime.date) -> int:
-    """Bring every stale kept penalty up to `today` (each night, when the days move on); returns how many."""
+    """Bring every stale kept penalty up to `today` (each night, when the days move on); returns how many
+    were written."""
     penalised = Obligation.objects.exclude(penalty=Obligation.Penalty.NONE)
     KeptPenalty.objects.bulk_create(
         [KeptPenalty(obligation_id=pk) for pk in penalised.exclude(kept_penalty__isnull=False).values_list(
@@ -242,6 +244,7 @@ def penalties_keep(*, today: datetime.date) -> int:
     # made meanwhile counts past the one recorded with the rows, which then stay stale, not wrong.
     stale = list(KeptPenalty.objects.exclude(pk__in=_current(today).values("pk")).order_by("pk").values_list(
         "pk", "changes"))
+    written = 0
     for first in range(0, len(stale), KEEP_AT_ONCE):
         chunk = dict(stale[first:first + KEEP_AT_ONCE])
         covenants = breaches_in_order(penalised_due_dates(today=today).filter(rule__obligation_id__in=list(chunk)),
@@ -252,11 +255,18 @@ def penalties_keep(*, today: datetime.date) -> int:
             (first_date, first_id), rows = in_breach.get(pk, ((None, None), []))
             kept.append(KeptPenalty(obligation_id=pk, kept_on=today, kept_at_changes=changes, first_due_date=first_date,
                                     first_due_id=first_id, rows=[_stored(row) for row in rows]))
-        # One INSERT ... ON CONFLICT UPDATE: bulk_update picks each row's values out of a CASE of a
-        # thousand, and took five times as long (12.7 s against 2.7 s for a desk of 10,000 deals).
-        KeptPenalty.objects.bulk_create(kept, update_conflicts=True, unique_fields=["obligation"], update_fields=[
-            "kept_on", "kept_at_changes", "first_due_date", "first_due_id", "rows"])
-    return len(stale)
+        with transaction.atomic():
+            # Rows a change is marking stale right now are skipped, not waited for: they are stale anyway,
+            # and waiting on a change that waits on this write would be a deadlock.
+            free = set(KeptPenalty.objects.select_for_update(skip_locked=True).filter(pk__in=list(chunk)).values_list(
+                "pk", flat=True))
+            # One INSERT ... ON CONFLICT UPDATE: bulk_update picks each row's values out of a CASE of a
+            # thousand, and took five times as long (12.7 s against 2.7 s for a desk of 10,000 deals).
+            kept = [penalty for penalty in kept if penalty.pk in free]
+            KeptPenalty.objects.bulk_create(kept, update_conflicts=True, unique_fields=["obligation"], update_fields=[
+                "kept_on", "kept_at_changes", "first_due_date", "first_due_id", "rows"])
+        written += len(kept)
+    return written
 
 
 def penalties_changed(obligations: QuerySet | Iterable[int]) -> None:

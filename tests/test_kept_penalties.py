@@ -5,11 +5,12 @@ The kept rows are "poisoned" here (their amounts set to one cent behind the desk
 shows a cent was read from what was kept; one that shows the true amount was computed.
 """
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, connections, transaction
 
 from deals import reporting
 from deals.models import Deal
@@ -288,3 +289,36 @@ def test_the_command_keeps_them_and_says_how_many(desk):
         f"Penalties kept as of 2006-01-01: {penalised} covenants brought up to the day.",
         "Penalties kept as of 2006-01-01: 0 covenants brought up to the day.",
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks the whole database, not rows")
+@pytest.mark.django_db(transaction=True)
+def test_keeping_skips_a_covenant_a_change_is_marking_stale_instead_of_waiting_for_it():
+    bridge_loan = ObligationFactory(title="Repay the bridge", penalty=Obligation.Penalty.ANNUAL_ON_AMOUNT,
+                                    penalty_rate=Decimal("0.15"), penalty_base_amount=Decimal("100000.00"))
+    fixed_date(bridge_loan, D(2005, 12, 1))
+    other = ObligationFactory(penalty=Obligation.Penalty.ANNUAL_ON_AMOUNT, penalty_rate=Decimal("0.10"),
+                              penalty_base_amount=Decimal("5000.00"))
+    fixed_date(other, D(2005, 11, 1))
+    accruals.penalties_keep(today=D(2005, 12, 31))  # a row for each, to be locked
+    holding, release = threading.Event(), threading.Event()
+
+    def a_change_in_progress():
+        with transaction.atomic():
+            accruals.penalties_changed([bridge_loan.pk])
+            holding.set()
+            release.wait(10)
+        connections.close_all()
+
+    change = threading.Thread(target=a_change_in_progress)
+    change.start()
+    holding.wait(10)
+    try:
+        written = accruals.penalties_keep(today=D(2006, 1, 1))  # blocks until release if it waits
+    finally:
+        release.set()
+        change.join()
+
+    assert written == 1
+    assert KeptPenalty.objects.get(obligation=other).kept_on == D(2006, 1, 1)
+    assert KeptPenalty.objects.get(obligation=bridge_loan).kept_on == D(2005, 12, 31)
