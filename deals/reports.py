@@ -94,41 +94,40 @@ class _Related:
     LIMIT = 20_000
 
     def __init__(self):
+        # Those changes name and those these point to, together: the deal an event names is the one its
+        # kind points to, read once.
         self.objects: dict[tuple[type[models.Model], object], models.Model | None] = {}
-        self.deeper: dict[tuple[type[models.Model], object], models.Model | None] = {}  # what they point to
         self.names: dict[tuple[type[models.Model], object], str] = {}
 
     def read(self, wanted: dict[type[models.Model], set]) -> None:
-        if len(self.objects) + len(self.deeper) > self.LIMIT:
+        if len(self.objects) > self.LIMIT:
             self.objects.clear()
-            self.deeper.clear()
             self.names.clear()
-        fresh = []
-        for related, ids in wanted.items():
-            ids = {pk for pk in ids if (related, pk) not in self.objects}
-            if not ids:
-                continue
-            found = self._fetch(related, ids)
-            for pk in ids:
-                self.objects[(related, pk)] = found.get(pk)
-            fresh.append((related, list(found.values())))
-        # Their own foreign keys too, one step further (as select_related would set them), so naming them
-        # (__str__) asks nothing more; read by id, each once (a deal is named by many of its rules).
+        named = [(related, self._read(related, ids)) for related, ids in wanted.items()]
+        # Their own foreign keys too, one step further (as select_related would set them; one kept from an
+        # earlier chunk has them already), so naming them (__str__) asks nothing more; read by id, each
+        # once (a deal is named by many of its rules).
         deeper = defaultdict(set)
-        for related, found in fresh:
+        for related, found in named:
             for field in self._deeper(related):
-                deeper[field.related_model].update(getattr(obj, field.attname) for obj in found)
+                deeper[field.related_model].update(getattr(obj, field.attname) for obj in found
+                                                   if not field.is_cached(obj))
         for model, ids in deeper.items():
-            ids = {pk for pk in ids if (model, pk) not in self.deeper}
-            if ids:
-                found = self._fetch(model, ids)
-                for pk in ids:
-                    self.deeper[(model, pk)] = found.get(pk)
-        for related, found in fresh:
+            self._read(model, ids)
+        for related, found in named:
             for field in self._deeper(related):
                 for obj in found:
-                    if (further := self.deeper.get((field.related_model, getattr(obj, field.attname)))) is not None:
+                    if (further := self.objects.get((field.related_model, getattr(obj, field.attname)))) is not None:
                         field.set_cached_value(obj, further)
+
+    def _read(self, model: type[models.Model], ids: set) -> list[models.Model]:
+        """The objects of `model` with these ids that exist, read from the database unless already kept."""
+        missing = {pk for pk in ids if (model, pk) not in self.objects}
+        if missing:
+            found = self._fetch(model, missing)
+            for pk in missing:
+                self.objects[(model, pk)] = found.get(pk)
+        return [obj for pk in ids if (obj := self.objects[(model, pk)]) is not None]
 
     @staticmethod
     def _deeper(related: type[models.Model]) -> list[models.ForeignKey]:

@@ -184,6 +184,14 @@ def test_chunks_and_a_full_cache_change_nothing(desk, monkeypatch):
     assert exported({}) == expected({})
 
 
+def test_an_object_read_as_one_pointed_to_and_named_later_is_named_the_same(desk, monkeypatch):
+    # One change a chunk and nothing forgotten: the obligation is first read as what the due date's rule
+    # points to, then named by its rule's creation from the same kept object, its deal read then.
+    monkeypatch.setattr(history, "EXPORT_CHUNK_SIZE", 1)
+
+    assert exported({}) == expected({})
+
+
 def test_the_command_writes_the_same_changes(desk):
     out = StringIO()
     call_command("export_report", "history", stdout=out)
