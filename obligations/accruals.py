@@ -43,7 +43,8 @@ class Breaches:
 def penalised_due_dates(*, today: datetime.date, deal=None, start: datetime.date | None = None,
                         end: datetime.date | None = None) -> QuerySet:
     """Today's due dates, before the day, of the covenants with a penalty in numbers, in the date range."""
-    occurrences = Occurrence.objects.filter(due_date__lt=today).exclude(rule__obligation__penalty=Obligation.Penalty.NONE)
+    occurrences = Occurrence.objects.filter(due_date__lt=today).exclude(
+        rule__obligation__penalty=Obligation.Penalty.NONE)
     if deal:
         occurrences = occurrences.filter(rule__obligation__deal=deal)
     if start:
@@ -180,19 +181,31 @@ def penalty_rows(*, today: datetime.date, deal=None, party: Party | None = None,
 
     Due dates limited to a range are computed: the kept rows count every due date.
     """
+    return _in_order("rows", today=today, deal=deal, party=party, start=start, end=end)
+
+
+def penalty_amounts(*, today: datetime.date, deal=None, party: Party | None = None,
+                    start: datetime.date | None = None, end: datetime.date | None = None) -> Iterator[dict]:
+    """`penalty_rows` with only the deal, payee and amount of each (and whom it concerns): what counts and
+    totals need, read from the kept summaries (a fifth of the rows' size)."""
+    return _in_order("amounts", today=today, deal=deal, party=party, start=start, end=end)
+
+
+def _in_order(column: str, *, today, deal, party, start, end) -> Iterator[dict]:
     if start or end:
         covenants = breaches_in_order(penalised_due_dates(today=today, deal=deal, start=start, end=end), today=today)
         for _, rows in computed(covenants, today=today, party=party):
-            yield from rows
+            yield from (_kept_as(column, row) for row in rows)
         return
-    kept, stale_ids = _kept_and_stale(today, deal=deal)
-    fresh = computed(breaches_in_order(penalised_due_dates(today=today, deal=deal).filter(
-        rule__obligation_id__in=stale_ids), today=today), today=today, party=party) if stale_ids else ()
-    kept = ((first, [_read(row) for row in rows
-                     if not party or party.pk == row["obligor_id"] or party.pk in row["payee_ids"]])
-            for first, rows in kept)
-    for _, rows in heapq.merge(kept, fresh, key=lambda covenant: covenant[0]):
-        yield from rows
+    kept, stale_ids = _kept_and_stale(today, column, deal=deal)
+    fresh = ((first, [_kept_as(column, row) for row in rows]) for first, rows in computed(
+        breaches_in_order(penalised_due_dates(today=today, deal=deal).filter(rule__obligation_id__in=stale_ids),
+                          today=today), today=today, party=party)) if stale_ids else ()
+    kept = ((first, [_read(entry) for entry in entries
+                     if not party or party.pk == entry["obligor_id"] or party.pk in entry["payee_ids"]])
+            for first, entries in kept)
+    for _, entries in heapq.merge(kept, fresh, key=lambda covenant: covenant[0]):
+        yield from entries
 
 
 def _current(today: datetime.date) -> QuerySet:
@@ -200,12 +213,13 @@ def _current(today: datetime.date) -> QuerySet:
     return KeptPenalty.objects.filter(kept_on=today, kept_at_changes=F("changes"))
 
 
-def _kept_and_stale(today: datetime.date, *, deal=None) -> tuple[list[tuple[tuple[datetime.date, int], list]], list[int]]:
-    """The current kept rows of the covenants ever in breach, in order, and the covenants with a penalty
-    whose kept rows are not current. One statement, so one moment: read apart, a covenant changed
-    between the two would be in neither, or kept again by the night's task in both."""
+def _kept_and_stale(today: datetime.date, column: str, *, deal=None
+                    ) -> tuple[list[tuple[tuple[datetime.date, int], list]], list[int]]:
+    """The current kept rows (or their summaries: `column`) of the covenants ever in breach, in order, and
+    the covenants with a penalty whose kept rows are not current. One statement, so one moment: read
+    apart, a covenant changed between the two would be in neither, or kept again by the night's task in both."""
     kept = _current(today).filter(first_due_date__isnull=False).values_list(
-        "first_due_date", "first_due_id", "rows", "obligation_id")
+        "first_due_date", "first_due_id", column, "obligation_id")
     stale = Obligation.objects.exclude(penalty=Obligation.Penalty.NONE).exclude(
         pk__in=_current(today).values("obligation_id")).values_list(
         Value(None, output_field=DateField()), Value(None, output_field=BigIntegerField()),
@@ -219,16 +233,21 @@ def _kept_and_stale(today: datetime.date, *, deal=None) -> tuple[list[tuple[tupl
 
 # A kept row is the report's row as JSON: its dates as ISO text, its money and rates as decimal text.
 _DECIMALS = ("base", "rate", "amount")
+_SUMMARY = ("deal", "payee", "amount", "obligor_id", "payee_ids")  # what counts and totals read
+
+
+def _kept_as(column: str, row: dict) -> dict:
+    return row if column == "rows" else {key: row[key] for key in _SUMMARY}
 
 
 def _stored(row: dict) -> dict:
-    return {**row, "date": row["date"].isoformat(),
-            **{key: None if row[key] is None else str(row[key]) for key in _DECIMALS}}
+    return {**row, **({"date": row["date"].isoformat()} if "date" in row else {}),
+            **{key: None if row[key] is None else str(row[key]) for key in _DECIMALS if key in row}}
 
 
 def _read(row: dict) -> dict:
-    return {**row, "date": datetime.date.fromisoformat(row["date"]),
-            **{key: None if row[key] is None else Decimal(row[key]) for key in _DECIMALS}}
+    return {**row, **({"date": datetime.date.fromisoformat(row["date"])} if "date" in row else {}),
+            **{key: None if row[key] is None else Decimal(row[key]) for key in _DECIMALS if key in row}}
 
 
 def penalties_keep(*, today: datetime.date) -> int:
@@ -254,7 +273,8 @@ def penalties_keep(*, today: datetime.date) -> int:
         for pk, changes in chunk.items():
             (first_date, first_id), rows = in_breach.get(pk, ((None, None), []))
             kept.append(KeptPenalty(obligation_id=pk, kept_on=today, kept_at_changes=changes, first_due_date=first_date,
-                                    first_due_id=first_id, rows=[_stored(row) for row in rows]))
+                                    first_due_id=first_id, rows=[_stored(row) for row in rows],
+                                    amounts=[_stored(_kept_as("amounts", row)) for row in rows]))
         with transaction.atomic():
             # Rows a change is marking stale right now are skipped, not waited for: they are stale anyway,
             # and waiting on a change that waits on this write would be a deadlock.
@@ -264,7 +284,7 @@ def penalties_keep(*, today: datetime.date) -> int:
             # thousand, and took five times as long (12.7 s against 2.7 s for a desk of 10,000 deals).
             kept = [penalty for penalty in kept if penalty.pk in free]
             KeptPenalty.objects.bulk_create(kept, update_conflicts=True, unique_fields=["obligation"], update_fields=[
-                "kept_on", "kept_at_changes", "first_due_date", "first_due_id", "rows"])
+                "kept_on", "kept_at_changes", "first_due_date", "first_due_id", "rows", "amounts"])
         written += len(kept)
     return written
 

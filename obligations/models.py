@@ -664,6 +664,8 @@ class KeptPenalty(models.Model):
     first_due_date = models.DateField(null=True)
     first_due_id = models.BigIntegerField(null=True)
     rows = models.JSONField(default=list, help_text="The fees report's rows, one per payee.")
+    amounts = models.JSONField(default=list, help_text="Each row's deal, payee, amount and parties: what counts "
+                                                       "and totals read.")
 
     def __str__(self) -> str:
         return f"Penalty of obligation {self.obligation_id} kept as of {self.kept_on}"

@@ -6,6 +6,7 @@ button and a name for `export_report`.
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -508,7 +509,9 @@ class FeesReport(ListReport):
             return super().page(filterset, order, start, stop)
         draws = self._draws(filterset).count()
         rows = list(self._fee_rows(filterset, min(start, draws), min(stop, draws)))
-        return rows + self._penalties(filterset)[max(start - draws, 0):max(stop - draws, 0)]
+        if stop > draws:  # a page past the draws: the penalties' rows themselves, read in order
+            rows += itertools.islice(self._penalty_rows(filterset), max(start - draws, 0), stop - draws)
+        return rows
 
     def totals(self, filterset):
         if filterset.as_of_day:
@@ -516,9 +519,13 @@ class FeesReport(ListReport):
         return self.totals_of({"deal": deal, "amount": amount} for _, deal, _, amount in self.amounts(filterset))
 
     def _penalties(self, filterset) -> list[dict]:
-        """Today's penalty rows, read once a request: the count, the page and the totals share them."""
+        """The deal, payee and amount of today's penalty rows, read once a request: the count and the totals
+        share them."""
         if "_penalties" not in filterset.__dict__:
-            filterset.__dict__["_penalties"] = list(self._penalty_rows(filterset))
+            options = filterset.options
+            filterset.__dict__["_penalties"] = list(accruals.penalty_amounts(
+                today=filterset.today, deal=options.get("deal"), party=options.get("party"),
+                start=options.get("start"), end=options.get("end")))
         return filterset.__dict__["_penalties"]
 
     def streamed_rows(self, filterset) -> Iterator[dict]:
@@ -578,7 +585,9 @@ class FeesReport(ListReport):
             rows = self.streamed_rows(filterset)
         else:
             yield from (("Placement fee", deal, payee, fees) for deal, payee, fees in self._fee_sums(filterset))
-            rows = self._penalties(filterset)
+            penalties = self._penalties(filterset)
+            yield from (("Penalty accrued", row["deal"], row["payee"], row["amount"]) for row in penalties)
+            return
         yield from ((row["kind"], row["deal"], row["payee"], row["amount"]) for row in rows)
 
     def _fee_sums(self, filterset) -> Iterator[tuple[str, str, Decimal]]:

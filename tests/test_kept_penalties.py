@@ -75,7 +75,8 @@ def keep_and_poison() -> int:
     kept = accruals.penalties_keep(today=NEW_YEAR.date())
     for penalty in KeptPenalty.objects.exclude(rows=[]):
         penalty.rows = [{**row, "amount": str(CENT)} for row in penalty.rows]
-        penalty.save(update_fields=["rows"])
+        penalty.amounts = [{**row, "amount": str(CENT)} for row in penalty.amounts]
+        penalty.save(update_fields=["rows", "amounts"])
     return kept
 
 
