@@ -25,6 +25,9 @@ from parties.models import Party
 from reckoning import penalties
 
 KEEP_AT_ONCE = 1_000  # covenants computed and written together by penalties_keep
+# Stale covenants computed on the spot are named by id, up to this many; more (a desk of 50,000 deals
+# before the night's task) would make a statement too long for PostgreSQL: then every one is computed.
+STALE_BY_ID_AT_MOST = 10_000
 
 
 @dataclass(frozen=True)
@@ -198,9 +201,13 @@ def _in_order(column: str, *, today, deal, party, start, end) -> Iterator[dict]:
             yield from (_kept_as(column, row) for row in rows)
         return
     kept, stale_ids = _kept_and_stale(today, column, deal=deal)
+    due_dates = penalised_due_dates(today=today, deal=deal)
+    if len(stale_ids) > STALE_BY_ID_AT_MOST:  # the night's task has not run yet: all are computed
+        kept = []
+    else:
+        due_dates = due_dates.filter(rule__obligation_id__in=stale_ids)
     fresh = ((first, [_kept_as(column, row) for row in rows]) for first, rows in computed(
-        breaches_in_order(penalised_due_dates(today=today, deal=deal).filter(rule__obligation_id__in=stale_ids),
-                          today=today), today=today, party=party)) if stale_ids else ()
+        breaches_in_order(due_dates, today=today), today=today, party=party)) if stale_ids else ()
     kept = ((first, [_read(entry) for entry in entries
                      if not party or party.pk == entry["obligor_id"] or party.pk in entry["payee_ids"]])
             for first, entries in kept)

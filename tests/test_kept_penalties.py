@@ -323,3 +323,15 @@ def test_keeping_skips_a_covenant_a_change_is_marking_stale_instead_of_waiting_f
     assert written == 1
     assert KeptPenalty.objects.get(obligation=other).kept_on == D(2006, 1, 1)
     assert KeptPenalty.objects.get(obligation=bridge_loan).kept_on == D(2005, 12, 31)
+
+
+def test_with_more_covenants_stale_than_can_be_named_every_one_is_computed(desk, monkeypatch):
+    with time_machine.travel(NEW_YEAR, tick=False):
+        keep_and_poison()
+        monkeypatch.setattr(accruals, "STALE_BY_ID_AT_MOST", 0)
+        assert {row["amount"] for row in fees()} == {CENT}  # none stale: all still kept
+        _with(bridge(), penalty_rate=Decimal("0.18")).save()  # one stale: past the bound, all computed
+        rows, expected = fees(), computed()
+
+    assert rows == expected
+    assert all(row["amount"] != CENT for row in rows)
