@@ -502,12 +502,12 @@ class FeesReport(ListReport):
     def count(self, filterset):
         if filterset.as_of_day:
             return super().count(filterset)
-        return self._draws(filterset).count() + len(self._penalties(filterset))
+        return self._draw_count(filterset) + len(self._penalties(filterset))
 
     def page(self, filterset, order, start, stop):
         if filterset.as_of_day or self.clean_order(order):
             return super().page(filterset, order, start, stop)
-        draws = self._draws(filterset).count()
+        draws = self._draw_count(filterset)
         rows = list(self._fee_rows(filterset, min(start, draws), min(stop, draws)))
         if stop > draws:  # a page past the draws: the penalties' rows themselves, read in order
             rows += itertools.islice(self._penalty_rows(filterset), max(start - draws, 0), stop - draws)
@@ -518,15 +518,24 @@ class FeesReport(ListReport):
             return super().totals(filterset)
         return self.totals_of({"deal": deal, "amount": amount} for _, deal, _, amount in self.amounts(filterset))
 
+    def _draw_count(self, filterset) -> int:
+        """Today's draws counted once a request: the count and the page share it."""
+        if "_draw_count" not in filterset.__dict__:
+            filterset.__dict__["_draw_count"] = self._draws(filterset).count()
+        return filterset.__dict__["_draw_count"]
+
     def _penalties(self, filterset) -> list[dict]:
         """The deal, payee and amount of today's penalty rows, read once a request: the count and the totals
         share them."""
         if "_penalties" not in filterset.__dict__:
-            options = filterset.options
-            filterset.__dict__["_penalties"] = list(accruals.penalty_amounts(
-                today=filterset.today, deal=options.get("deal"), party=options.get("party"),
-                start=options.get("start"), end=options.get("end")))
+            filterset.__dict__["_penalties"] = list(accruals.penalty_amounts(**self._penalty_filters(filterset)))
         return filterset.__dict__["_penalties"]
+
+    @staticmethod
+    def _penalty_filters(filterset) -> dict:
+        options = filterset.options
+        return {"today": filterset.today, "deal": options.get("deal"), "party": options.get("party"),
+                "start": options.get("start"), "end": options.get("end")}
 
     def streamed_rows(self, filterset) -> Iterator[dict]:
         """Every row in the report's own order (the draws by date, then each covenant in breach), read a
@@ -694,9 +703,7 @@ class FeesReport(ListReport):
         if filterset.as_of_day:
             yield from self._penalty_rows_as_of(filterset)
             return
-        options = filterset.options
-        yield from accruals.penalty_rows(today=filterset.today, deal=options.get("deal"), party=options.get("party"),
-                                         start=options.get("start"), end=options.get("end"))
+        yield from accruals.penalty_rows(**self._penalty_filters(filterset))
 
     def _penalty_rows_as_of(self, filterset) -> Iterator[dict]:
         options, day = filterset.options, filterset.today
