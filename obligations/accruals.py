@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime
 import heapq
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, DateField, F, JSONField, QuerySet, Value
 
 from instruments.models import ConvertibleNote
@@ -200,7 +201,13 @@ def _in_order(column: str, *, today, deal, party, start, end) -> Iterator[dict]:
         for _, rows in computed(covenants, today=today, party=party):
             yield from (_kept_as(column, row) for row in rows)
         return
-    kept, stale_ids = _kept_and_stale(today, column, deal=deal)
+    if column == "amounts" and connection.vendor == "postgresql":
+        kept, stale_ids = _kept_summaries_and_stale(today, deal=deal, party=party)
+    else:
+        kept, stale_ids = _kept_and_stale(today, column, deal=deal)
+        kept = [(first, [_read(entry) for entry in entries
+                         if not party or party.pk == entry["obligor_id"] or party.pk in entry["payee_ids"]])
+                for first, entries in kept]
     due_dates = penalised_due_dates(today=today, deal=deal)
     if len(stale_ids) > STALE_BY_ID_AT_MOST:  # the night's task has not run yet: all are computed
         kept = []
@@ -208,9 +215,6 @@ def _in_order(column: str, *, today, deal, party, start, end) -> Iterator[dict]:
         due_dates = due_dates.filter(rule__obligation_id__in=stale_ids)
     fresh = ((first, [_kept_as(column, row) for row in rows]) for first, rows in computed(
         breaches_in_order(due_dates, today=today), today=today, party=party)) if stale_ids else ()
-    kept = ((first, [_read(entry) for entry in entries
-                     if not party or party.pk == entry["obligor_id"] or party.pk in entry["payee_ids"]])
-            for first, entries in kept)
     for _, entries in heapq.merge(kept, fresh, key=lambda covenant: covenant[0]):
         yield from entries
 
@@ -236,6 +240,47 @@ def _kept_and_stale(today: datetime.date, column: str, *, deal=None
     found = list(kept.order_by().union(stale.order_by(), all=True).order_by("first_due_date", "first_due_id"))
     return ([((first_date, first_id), rows) for first_date, first_id, rows, _ in found if first_date is not None],
             [pk for first_date, _, _, pk in found if first_date is None])
+
+
+def _kept_summaries_and_stale(today: datetime.date, *, deal=None, party: Party | None = None
+                              ) -> tuple[list[tuple[tuple[datetime.date, int], list[dict]]], list[int]]:
+    """`_kept_and_stale` of the summaries, on PostgreSQL, those `party` pays or is paid only: the database
+    takes each summary out of its JSON as plain columns (decoding the desk's 4,926 covenants' JSON in
+    Python was a third of the fee totals page's time)."""
+    kept = _current(today).filter(first_due_date__isnull=False).values(
+        "first_due_date", "first_due_id", "amounts")
+    stale = Obligation.objects.exclude(penalty=Obligation.Penalty.NONE).exclude(
+        pk__in=_current(today).values("obligation_id")).values("pk")
+    if deal:
+        kept, stale = kept.filter(obligation__deal=deal), stale.filter(deal=deal)
+    kept_sql, kept_params = kept.order_by().query.sql_with_params()
+    stale_sql, stale_params = stale.order_by().query.sql_with_params()
+    concerns, concerns_params = "", ()
+    if party:
+        concerns, concerns_params = "WHERE entry.obligor_id = %s OR entry.payee_ids @> %s::jsonb", (
+            party.pk, json.dumps([party.pk]))
+    # Each covenant's summaries in their order (WITH ORDINALITY), the covenants in theirs; one statement,
+    # as in _kept_and_stale.
+    statement = f"""
+        SELECT kept.first_due_date, kept.first_due_id, entry.deal, entry.payee, entry.amount, entry.n, NULL
+          FROM ({kept_sql}) kept (first_due_date, first_due_id, amounts)
+         CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(kept.amounts) AS (
+               deal text, payee text, amount numeric, obligor_id bigint, payee_ids jsonb))
+               WITH ORDINALITY AS entry (deal, payee, amount, obligor_id, payee_ids, n)
+         {concerns}
+        UNION ALL
+        SELECT NULL, NULL, NULL, NULL, NULL, NULL, stale.id FROM ({stale_sql}) stale (id)
+         ORDER BY 1, 2, 6"""
+    covenants, stale_ids = {}, []
+    with connection.cursor() as cursor:
+        cursor.execute(statement, (*kept_params, *concerns_params, *stale_params))
+        for first_date, first_id, deal_title, payee, amount, _, stale_id in cursor.fetchall():
+            if first_date is None:
+                stale_ids.append(stale_id)
+            else:
+                covenants.setdefault((first_date, first_id), []).append(
+                    {"deal": deal_title, "payee": payee, "amount": amount})
+    return list(covenants.items()), stale_ids
 
 
 # A kept row is the report's row as JSON: its dates as ISO text, its money and rates as decimal text.

@@ -23,6 +23,7 @@ from deals.reporting import (
     PERCENT,
     Aggregated,
     Col,
+    Joined,
     ListReport,
     QuerysetReport,
     ReportFilterSet,
@@ -31,6 +32,7 @@ from deals.reporting import (
     date_filter,
     deal_filter,
     end_of_day,
+    join_rows,
     register,
 )
 from instruments.models import ConvertibleNote, Draw, EquityLine
@@ -610,12 +612,16 @@ class FeesReport(ListReport):
         # The first draw of each line: the least (day number, id), arrays comparing element by element.
         first_draw = Min(Func(Func(F("date"), template="(%(expressions)s - DATE '1970-01-01')"), F("pk"),
                               template="ARRAY[%(expressions)s]", output_field=ArrayField(models.BigIntegerField())))
-        # Grouped by the line, each named by its one deal and agent: grouped by the names, twice as long.
-        yield from self._draws(filterset).values("equity_line").annotate(
-            deal_title=Min("equity_line__deal__title"),
-            payee_name=Min(Coalesce(F("equity_line__placement_agent__legal_name"), Value(""))),
-            fees=Sum(self._fee_sql()), first_draw=first_draw,
-        ).order_by("first_draw").values_list("deal_title", "payee_name", "fees")
+        # Each line's draws added up first, grouped by the line alone, then the lines named: grouped with
+        # their names, it took half as long again.
+        sums = self._draws(filterset).order_by().values("equity_line_id").annotate(
+            fees=Sum(self._fee_sql()), first_draw=first_draw)
+        lines = join_rows(EquityLine.objects.all(), alias="draw_sums", rows=sums, key="equity_line_id", to=F("pk"))
+        yield from lines.annotate(
+            fees=Joined("draw_sums", "fees", models.DecimalField()),
+            first_draw=Joined("draw_sums", "first_draw", ArrayField(models.BigIntegerField())),
+            payee_name=Coalesce(F("placement_agent__legal_name"), Value("")),
+        ).filter(fees__isnull=False).order_by("first_draw").values_list("deal__title", "payee_name", "fees")
 
     @staticmethod
     def _fee_sql() -> models.Expression:
@@ -750,12 +756,15 @@ class FeeTotalsReport(ListReport):
 
     def unsorted_rows(self, filterset):
         totals: dict[tuple[str, str], dict] = {}
+        zero = Decimal("0.00")
         # The fees report's amounts as they stream: the totals are all this keeps.
         for kind, deal, payee, amount in FeesReport().amounts(filterset):
             column = "fees" if kind == "Placement fee" else "penalties"
             for key in (("Deal", deal), ("Payee", payee)):
-                total = totals.setdefault(key, {"totals_for": key[0], "name": key[1], "fees": Decimal("0.00"),
-                                                "penalties": Decimal("0.00"), "amount": Decimal("0.00")})
+                total = totals.get(key)
+                if total is None:
+                    total = totals[key] = {"totals_for": key[0], "name": key[1], "fees": zero, "penalties": zero,
+                                           "amount": zero}
                 total[column] += amount or 0
                 total["amount"] += amount or 0
         return list(totals.values())
