@@ -36,7 +36,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -618,12 +618,14 @@ def _copy_composed(queryset: models.QuerySet, names: list[str]) -> str:
     Each value is computed once, in an inner query (OFFSET 0: PostgreSQL does not merge it into the
     outer one), beside the keys the rows are sorted by; the outer query writes each cell over the
     value's column (the formula test, then the value: a composed value, an address on one line, a
-    label, would otherwise be computed twice a row) and sorts by those keys.
+    label, would otherwise be computed twice a row). The inner query sorts the plain values, and the
+    outer one writes the cells of rows already in order: its ORDER BY names the same keys, which
+    PostgreSQL sees the inner query's rows already follow, so it does not sort them again.
     """
     compiler = queryset.query.get_compiler(connection=connection)
     order_by = compiler.get_order_by()
     keys = {f"csv_key_{index}": expression.expression for index, (expression, _) in enumerate(order_by)}
-    inner, params = queryset.order_by().annotate(**keys).values_list(*names, *keys).query.sql_with_params()
+    inner, params = queryset.annotate(**keys).values_list(*names, *keys).query.sql_with_params()
     cells = []
     for name in names:
         column = Joined("csv_values", name, queryset.query.annotations[name].output_field)
@@ -642,20 +644,24 @@ def _copy_composed(queryset: models.QuerySet, names: list[str]) -> str:
 
 def copy_lines(statement: str) -> Iterator[bytes]:
     """Run a COPY ... TO STDOUT and hand on its rows, about 64 KB at a time, each ended as csv.writer ends it."""
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        # libpq hands COPY data over one whole row at a time, each ended by \n; csv.writer ends
-        # rows with \r\n (a newline inside a quoted cell stays as it is, in both).
-        rows, size = [], 0
-        for row in copy:
-            rows.append(row[:-1])
-            size += len(row)
-            if size >= COPY_CHUNK_BYTES:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A date cell is the date's own text form (deals.csvsafe._IsoDate): ISO, "2005-06-07",
+        # whatever DateStyle the server is configured with. SET LOCAL ends with the transaction.
+        cursor.execute("SET LOCAL DateStyle TO ISO")
+        with cursor.copy(statement) as copy:
+            # libpq hands COPY data over one whole row at a time, each ended by \n; csv.writer ends
+            # rows with \r\n (a newline inside a quoted cell stays as it is, in both).
+            rows, size = [], 0
+            for row in copy:
+                rows.append(row[:-1])
+                size += len(row)
+                if size >= COPY_CHUNK_BYTES:
+                    rows.append(b"")
+                    yield b"\r\n".join(rows)
+                    rows, size = [], 0
+            if rows:
                 rows.append(b"")
                 yield b"\r\n".join(rows)
-                rows, size = [], 0
-        if rows:
-            rows.append(b"")
-            yield b"\r\n".join(rows)
 
 
 def csv_stream(report: Report, filterset: ReportFilterSet, order: Sequence[str] = (), *, bom: bool = False

@@ -16,7 +16,7 @@ from django.db import connection, models
 from django.db.models import Case, F, Func, Min, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, NullIf
 
-from deals.csvsafe import csv_cell_sql
+from deals.csvsafe import csv_cell_sql, formula_free
 from deals.models import Deal
 from deals.reporting import (
     MONEY,
@@ -305,6 +305,7 @@ class AttestationsReport(QuerysetReport):
         Col("evidence", "Evidence", ()),
     )
     default_ordering = ("due_date", *OBLIGATION_ORDER)
+    composed_csv_values = True  # the outcome computed once a row; the rows sorted before their cells are written
 
     def queryset(self, filterset):
         covenants = occurrences_for(filterset).filter(rule__obligation__kind=Obligation.Kind.STANDING_COVENANT)
@@ -328,6 +329,7 @@ class AttestationsReport(QuerysetReport):
         }
 
     def csv_values(self, filterset):
+        from django.contrib.auth import get_user_model
         from django.contrib.postgres.aggregates import StringAgg  # only the COPY path, on PostgreSQL, asks
 
         # Who each covenant protects, gathered once per covenant (not once per due date).
@@ -339,18 +341,21 @@ class AttestationsReport(QuerysetReport):
             beneficiaries.order_by().values("obligation_id").annotate(
                 names=StringAgg("party__legal_name", "; ", order_by=("party__legal_name",))),
             key="obligation_id", value="names", to=F("rule__obligation_id"))
-        # User.get_full_name() (first and last name, stripped) or else the username.
-        full_name = models.Func(Concat(F("done_by__first_name"), Value(" "), F("done_by__last_name"),
-                                       output_field=models.TextField()),
+        # User.get_full_name() (first and last name, stripped) or else the username: computed once
+        # per user, not once per due date.
+        full_name = models.Func(Concat(F("first_name"), Value(" "), F("last_name"), output_field=models.TextField()),
                                 Value(" \t\n\r\x0b\x0c"), function="btrim", output_field=models.TextField())
-        attested_by = Coalesce(NullIf(full_name, Value("")), F("done_by__username"), output_field=models.TextField())
+        attested_by = Aggregated(
+            get_user_model().objects.order_by().values("id").annotate(
+                name=Coalesce(NullIf(full_name, Value("")), F("username"), output_field=models.TextField())),
+            key="id", value="name", to=F("done_by_id"))
         return {
             **OBLIGATION_VALUES,
             "protects": protects,
             "period_start": F("period_start"),
             "period_end": F("period_end"),
             "due_date": F("due_date"),
-            "outcome": outcome_sql(filterset.today),
+            "outcome": formula_free(outcome_sql(filterset.today)),
             "attested_by": attested_by,
             "done_on": F("done_on"),
             "evidence": F("evidence"),

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.db.models.functions import Concat, Lower, NullIf
 
+from deals.csvsafe import formula_free
 from deals.models import Deal
 from deals.reporting import (
     Aggregated,
@@ -167,7 +168,7 @@ class PartiesReport(QuerysetReport):
         text = models.TextField()
         return {
             "deal": F("deal__title"),
-            "role": choice_label("role", DealParty.Role.choices),
+            "role": formula_free(choice_label("role", DealParty.Role.choices)),
             "party": F("party__legal_name"),
             "signatory": Case(When(signatory__isnull=True, then=Value("")), When(signatory__title="",
                               then=F("signatory__name")),

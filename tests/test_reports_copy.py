@@ -223,6 +223,34 @@ def test_the_database_writes_moments_in_the_desks_time_zone_and_reminders_in_wor
     assert ",'=cmd@example.com," in text
 
 
+@pytest.mark.parametrize("name", ["deadlines", "attestations"])
+def test_the_database_writes_iso_dates_whatever_date_style_the_session_has(awkward_desk, name):
+    # A date cell is the date's own text form: the COPY sets DateStyle to ISO for itself.
+    report = get_report(name)
+    filterset = report.filterset({})
+    assert filterset.is_valid()
+    with at(TODAY):
+        expected = python_csv(report, filterset)
+        with connection.cursor() as cursor:
+            cursor.execute("SET DateStyle TO 'SQL, DMY'")
+        try:
+            copied = copied_csv(report, filterset)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET DateStyle")
+    assert b",2005-07-01," in copied
+    assert copied == expected
+
+
+def test_a_label_is_computed_once_a_row_without_the_formula_test():
+    report = get_report("attestations")
+    filterset = report.filterset({})
+    assert filterset.is_valid()
+    statement = copy_statement(report, filterset)
+    assert statement.count("'done late by '") == 1  # the outcome, written as it is
+    assert statement.count("btrim(") == 1  # who attested, once per user
+
+
 @pytest.fixture
 def awkward_directory():
     """Roles whose every party, signatory and address is awkward; some without a notice address or copies."""
