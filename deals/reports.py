@@ -18,8 +18,11 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models
+from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import EmptyQuerySet
+from django.db.models.query_utils import DeferredAttribute
 from simple_history.models import DeletedObject, registered_models
 
 from deals.models import Deal
@@ -81,6 +84,40 @@ def _among(queryset: models.QuerySet, field: str, ids) -> models.QuerySet:
         [list(ids)], output_field=models.BooleanField()))
 
 
+def _built_plainly(model: type[models.Model]) -> bool:
+    """Whether model(*values) does no more than store each value under its field's attname: no __init__
+    of its own, no pre_init or post_init receiver, and no field that does more when set (a foreign key
+    also forgets the object it has cached, and a new instance has none)."""
+    return (model.__init__ is models.Model.__init__
+            and not models.signals.pre_init.has_listeners(model)
+            and not models.signals.post_init.has_listeners(model)
+            and all(type(getattr(model, field.attname, None)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
+                    for field in model._meta.concrete_fields))
+
+
+class _Builder:
+    """Model instances from the values of every concrete field, in order, as model(*values) builds them:
+    for most models by setting the instance's attributes at once: Model.__init__ (two signals sent, each
+    value set through its descriptor), for the 150,000 objects named in 50,000 changes, was the export's
+    largest cost."""
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+        self.attnames = [field.attname for field in model._meta.concrete_fields]
+        self.plainly = _built_plainly(model)
+
+    def build(self, values: Iterable, db: str | None = None) -> models.Model:
+        if not self.plainly:
+            instance = self.model(*values)
+        else:
+            instance = self.model.__new__(self.model)
+            instance._state = ModelState()
+            instance.__dict__.update(zip(self.attnames, values))
+        if db is not None:  # read from the database, as Model.from_db marks it
+            instance._state.db, instance._state.adding = db, False
+        return instance
+
+
 def _describe(value) -> str:
     if value is None or value == "":
         return "(empty)"
@@ -136,7 +173,10 @@ class _Related:
 
     @staticmethod
     def _fetch(model: type[models.Model], ids: set) -> dict:
-        return {obj.pk: obj for obj in _among(model._base_manager.order_by(), model._meta.pk.name, ids)}
+        builder = _Builder(model)
+        queryset = _among(model._base_manager.order_by(), model._meta.pk.name, ids)
+        found = (builder.build(values, queryset.db) for values in queryset.values_list(*builder.attnames))
+        return {obj.pk: obj for obj in found}
 
     def get(self, related: type[models.Model], pk) -> models.Model | None:
         return self.objects.get((related, pk))
@@ -191,6 +231,7 @@ class _Audited:
         self.attnames = [field.attname for field in tracked]
         self.id_index = self.attnames.index(model._meta.pk.attname)
         self.positional = self.attnames == [field.attname for field in model._meta.concrete_fields]
+        self.builder = _Builder(model)
         # The object's foreign keys (simple-history's get_instance builds it from the record, and
         # __str__ reads what they point to today).
         self.keys = [(self.attnames.index(field.attname), field) for field in model._meta.concrete_fields
@@ -261,7 +302,8 @@ class _Audited:
 
     def object_label(self, values: tuple, related: _Related) -> str:
         # The object as simple-history's get_instance builds it, its foreign keys as they are today.
-        instance = self.model(*values) if self.positional else self.model(**dict(zip(self.attnames, values)))
+        instance = (self.builder.build(values) if self.positional
+                    else self.model(**dict(zip(self.attnames, values))))
         for index, field in self.keys:
             found = related.get(field.related_model, values[index])
             if found is not None:

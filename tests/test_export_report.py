@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from deals.csvsafe import spreadsheet_safe
+from deals.csvsafe import csv_cell, spreadsheet_safe
 from obligations.models import Occurrence
 from obligations.reports import DeadlinesReport
 from tests.factories import DeadlineRuleFactory, DealFactory, ObligationFactory, PartyFactory
@@ -147,6 +147,21 @@ def deadline_rows(**filters) -> list[dict]:
     filterset = report.filterset(filters)
     assert filterset.is_valid(), filterset.errors
     return list(report.rows(filterset))
+
+
+def test_a_moment_is_written_in_the_time_zone_in_force_each_time_it_is_written():
+    # Each moment's text is worked out once per zone: the same moment asked again in another zone is
+    # that zone's text, not the first one's.
+    from django.utils import timezone
+
+    moment = datetime.datetime(2005, 9, 20, 12, 0, tzinfo=datetime.UTC)
+    with timezone.override("America/New_York"):
+        assert [csv_cell(moment), csv_cell(moment)] == ["2005-09-20 08:00:00-04:00"] * 2
+    with timezone.override("Europe/London"):
+        assert csv_cell(moment) == "2005-09-20 13:00:00+01:00"
+    with timezone.override("America/New_York"):
+        assert csv_cell(moment.astimezone(datetime.timezone(datetime.timedelta(hours=2)))) == \
+            "2005-09-20 08:00:00-04:00"
 
 
 def test_the_deadlines_report_gives_each_due_date_in_the_range_with_its_standing(calbatech, calbay):

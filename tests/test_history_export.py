@@ -218,3 +218,22 @@ def test_the_page_counts_each_table_up_to_the_bound(desk, bound):
     tables = [table.count() for _, table in report._history_querysets(filterset)]
 
     assert report.bounded_count(filterset, bound) == sum(min(count, bound + 1) for count in tables)
+
+
+def test_a_model_someone_listens_to_is_built_through_its_init(desk):
+    # Instances are otherwise made without Model.__init__; a post_init receiver must still see each one.
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def count(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(count, sender=Occurrence)
+    try:
+        text = exported({})
+    finally:
+        post_init.disconnect(count, sender=Occurrence)
+
+    assert text == expected({})
+    assert seen
