@@ -6,6 +6,7 @@ own, reads the summary it prints, and stops it as a person or a supervisor would
 from __future__ import annotations
 
 import http.cookiejar
+import io
 import os
 import re
 import signal
@@ -203,3 +204,23 @@ def test_worker_and_beat_stop_when_rundesk_dies_without_cleaning_up(start_desk):
     desk.stop(signal.SIGKILL)
 
     assert wait_until_gone(children.values()) == []
+
+
+def test_the_worker_and_beat_share_one_stop_deadline(monkeypatch):
+    # Two children that ignore SIGTERM: both are killed once the one deadline has passed, not after
+    # a deadline each (the supervisor's wait would run out first).
+    from dealdesk.management.commands import rundesk
+
+    monkeypatch.setattr(rundesk, "STOP_TIMEOUT_SECONDS", 2)
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print(flush=True); time.sleep(60)"
+    command = rundesk.Command(stdout=io.StringIO())
+    command.children = [subprocess.Popen([sys.executable, "-c", stubborn], stdout=subprocess.PIPE) for _ in range(2)]
+    for child in command.children:  # each has set its SIGTERM aside
+        child.stdout.readline()
+
+    started = time.monotonic()
+    command.stop_children()
+    took = time.monotonic() - started
+
+    assert [child.returncode for child in command.children] == [-signal.SIGKILL] * 2
+    assert 2 <= took < 3.5

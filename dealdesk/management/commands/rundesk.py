@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -122,9 +123,12 @@ class Command(RunserverCommand):
             self.stdout.write("Stopping the worker and beat...")
         for child in running:
             child.terminate()
+        # One deadline for them all, each waited for with what is left of it: the worker and beat
+        # slow to stop together took twice the time, longer than a supervisor may wait.
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
         for child in self.children:
             try:
-                child.wait(timeout=STOP_TIMEOUT_SECONDS)
+                child.wait(timeout=max(deadline - time.monotonic(), 0))
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
