@@ -224,20 +224,27 @@ def _current(today: datetime.date) -> QuerySet:
     return KeptPenalty.objects.filter(kept_on=today, kept_at_changes=F("changes"))
 
 
+def _kept_and_stale_of(today: datetime.date, *, deal=None) -> tuple[QuerySet, QuerySet]:
+    """The current kept penalties of the covenants ever in breach, and the covenants with a penalty whose
+    kept rows are not current (of the deal, when given); unordered, for one statement to read both."""
+    kept = _current(today).filter(first_due_date__isnull=False).order_by()
+    stale = Obligation.objects.exclude(penalty=Obligation.Penalty.NONE).exclude(
+        pk__in=_current(today).values("obligation_id")).order_by()
+    if deal:
+        kept, stale = kept.filter(obligation__deal=deal), stale.filter(deal=deal)
+    return kept, stale
+
+
 def _kept_and_stale(today: datetime.date, column: str, *, deal=None
                     ) -> tuple[list[tuple[tuple[datetime.date, int], list]], list[int]]:
     """The current kept rows (or their summaries: `column`) of the covenants ever in breach, in order, and
     the covenants with a penalty whose kept rows are not current. One statement, so one moment: read
     apart, a covenant changed between the two would be in neither, or kept again by the night's task in both."""
-    kept = _current(today).filter(first_due_date__isnull=False).values_list(
-        "first_due_date", "first_due_id", column, "obligation_id")
-    stale = Obligation.objects.exclude(penalty=Obligation.Penalty.NONE).exclude(
-        pk__in=_current(today).values("obligation_id")).values_list(
-        Value(None, output_field=DateField()), Value(None, output_field=BigIntegerField()),
-        Value(None, output_field=JSONField()), "pk")
-    if deal:
-        kept, stale = kept.filter(obligation__deal=deal), stale.filter(deal=deal)
-    found = list(kept.order_by().union(stale.order_by(), all=True).order_by("first_due_date", "first_due_id"))
+    kept, stale = _kept_and_stale_of(today, deal=deal)
+    kept = kept.values_list("first_due_date", "first_due_id", column, "obligation_id")
+    stale = stale.values_list(Value(None, output_field=DateField()), Value(None, output_field=BigIntegerField()),
+                              Value(None, output_field=JSONField()), "pk")
+    found = list(kept.union(stale, all=True).order_by("first_due_date", "first_due_id"))
     return ([((first_date, first_id), rows) for first_date, first_id, rows, _ in found if first_date is not None],
             [pk for first_date, _, _, pk in found if first_date is None])
 
@@ -247,14 +254,9 @@ def _kept_summaries_and_stale(today: datetime.date, *, deal=None, party: Party |
     """`_kept_and_stale` of the summaries, on PostgreSQL, those `party` pays or is paid only: the database
     takes each summary out of its JSON as plain columns (decoding the desk's 4,926 covenants' JSON in
     Python was a third of the fee totals page's time)."""
-    kept = _current(today).filter(first_due_date__isnull=False).values(
-        "first_due_date", "first_due_id", "amounts")
-    stale = Obligation.objects.exclude(penalty=Obligation.Penalty.NONE).exclude(
-        pk__in=_current(today).values("obligation_id")).values("pk")
-    if deal:
-        kept, stale = kept.filter(obligation__deal=deal), stale.filter(deal=deal)
-    kept_sql, kept_params = kept.order_by().query.sql_with_params()
-    stale_sql, stale_params = stale.order_by().query.sql_with_params()
+    kept, stale = _kept_and_stale_of(today, deal=deal)
+    kept_sql, kept_params = kept.values("first_due_date", "first_due_id", "amounts").query.sql_with_params()
+    stale_sql, stale_params = stale.values("pk").query.sql_with_params()
     concerns, concerns_params = "", ()
     if party:
         concerns, concerns_params = "WHERE entry.obligor_id = %s OR entry.payee_ids @> %s::jsonb", (

@@ -527,16 +527,13 @@ class FeesReport(ListReport):
 
     def _draw_count(self, filterset) -> int:
         """Today's draws counted once a request: the count and the page share it."""
-        if "_draw_count" not in filterset.__dict__:
-            filterset.__dict__["_draw_count"] = self._draws(filterset).count()
-        return filterset.__dict__["_draw_count"]
+        return _once_a_request(filterset, "_draw_count", lambda: self._draws(filterset).count())
 
     def _penalties(self, filterset) -> list[dict]:
         """The deal, payee and amount of today's penalty rows, read once a request: the count and the totals
         share them."""
-        if "_penalties" not in filterset.__dict__:
-            filterset.__dict__["_penalties"] = list(accruals.penalty_amounts(**self._penalty_filters(filterset)))
-        return filterset.__dict__["_penalties"]
+        return _once_a_request(filterset, "_penalties", lambda: list(
+            accruals.penalty_amounts(**self._penalty_filters(filterset))))
 
     @staticmethod
     def _penalty_filters(filterset) -> dict:
@@ -773,6 +770,13 @@ class FeeTotalsReport(ListReport):
                 total[column] += amount or 0
                 total["amount"] += amount or 0
         return list(totals.values())
+
+
+def _once_a_request(filterset, name: str, compute):
+    """What `compute` gives, kept on the request's filterset under `name`: worked out once a request."""
+    if name not in filterset.__dict__:
+        filterset.__dict__[name] = compute()
+    return filterset.__dict__[name]
 
 
 def _fee_row(*, deal: str, date: datetime.date, amount: Decimal, line: EquityLine, payer: str, payee: str) -> dict:
