@@ -1,6 +1,10 @@
 import csv
 import datetime
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,6 +13,7 @@ from deals.csvsafe import csv_cell, spreadsheet_safe
 from obligations.models import Occurrence
 from obligations.reports import DeadlinesReport
 from tests.factories import DeadlineRuleFactory, DealFactory, ObligationFactory, PartyFactory
+from tests.test_rundesk import database  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +231,16 @@ def test_it_only_knows_the_reports_it_has():
     # argparse's wording varies between Python releases; the point is that it names both.
     assert "invalid choice: 'invoices'" in str(excinfo.value)
     assert "deadlines" in str(excinfo.value)
+
+
+def test_a_reader_that_stops_reading_ends_the_export_without_a_traceback(database):  # noqa: F811
+    # `export_report history | head`: the pipe closes under the command, which stops as other Unix
+    # tools stop, with nothing on its error output.
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "export_report", "history"], cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DATABASE_URL": database, "DEBUG": "true"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # gone before the first line is written
+    errors = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert errors == ""

@@ -6,6 +6,9 @@ on PostgreSQL the big reports are written by the database (deals.reporting.csv_s
 """
 from __future__ import annotations
 
+import os
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from deals.models import Deal
@@ -64,7 +67,10 @@ class Command(BaseCommand):
         filterset = report.filterset(data)
         if not filterset.is_valid():
             raise CommandError(filter_errors(filterset))
-        self.write_csv(csv_stream(report, filterset, bom=bom))
+        try:
+            self.write_csv(csv_stream(report, filterset, bom=bom))
+        except BrokenPipeError:
+            self.reader_gone()
 
     def write_csv(self, chunks) -> None:
         # PostgreSQL's COPY hands over UTF-8 bytes: they go straight to a binary stdout, and are
@@ -78,8 +84,19 @@ class Command(BaseCommand):
                 binary.write(chunk)
             else:
                 self.stdout.write(chunk.decode("utf-8"), ending="")
+        self.stdout.flush()
         if binary is not None:
             binary.flush()
+
+    @staticmethod
+    def reader_gone() -> None:
+        """The reader stopped reading (`export_report history | head`): stop as other Unix tools do,
+        without a traceback, and leave nothing for Python to flush into the closed pipe on its way out."""
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # not a real file (a test's stream): nothing left to flush into a pipe
+            pass
+        sys.exit(1)
 
     @staticmethod
     def deal_list(limit: int = 20) -> str:
