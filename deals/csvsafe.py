@@ -33,6 +33,8 @@ def csv_cell(value: object) -> str:
     Real numbers are written as numbers, a minus sign included: only text is
     neutralised, so -2500.00 stays a number a spreadsheet can add up.
     """
+    if type(value) is str:  # most cells: asked first, the type tests below cost more than the text's own
+        return spreadsheet_safe(value)
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -237,3 +237,28 @@ def test_a_model_someone_listens_to_is_built_through_its_init(desk):
 
     assert text == expected({})
     assert seen
+
+
+def test_a_change_after_two_at_one_instant_is_told_against_the_later_of_the_two():
+    # The record before a change is the latest strictly earlier one and, of two saved at the same
+    # instant, the one saved last (simple-history's prev_record): a change names the value it replaced.
+    with at("2005-06-01"):
+        party = PartyFactory(legal_name="First LLC")
+    with at("2005-06-02"):
+        for name in ("Second LLC", "Third LLC"):
+            party.legal_name = name
+            party.save()
+    with at("2005-06-03"):
+        party.legal_name = "Fourth LLC"
+        party.save()
+
+    rows = list(csv.DictReader(StringIO(exported({"model": "parties.party"}))))
+
+    assert [(row["when"][:10], row["changes"]) for row in rows] == [
+        ("2005-06-03", "legal_name: Third LLC → Fourth LLC"),
+        # Tied: each told against the record before the instant.
+        ("2005-06-02", "legal_name: First LLC → Second LLC"),
+        ("2005-06-02", "legal_name: First LLC → Third LLC"),
+        ("2005-06-01", ""),
+    ]
+    assert exported({"model": "parties.party"}) == expected({"model": "parties.party"})
