@@ -12,6 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from closings.models import Closing, ClosingItem
+from dealdesk.dashboard import figures
 from dealdesk.dashboard.figures import reserve_shortfalls
 from dealdesk.roles import AUDITORS, DEAL_ADMINISTRATORS, FINANCE
 from instruments.models import ReserveCovenant, ShareReservation
@@ -501,6 +502,23 @@ def test_the_damages_chart_is_the_fee_totals_report_per_deal(client, django_user
         "Beta notes: $11,200.00; Alpha notes: $1,000.00.")
     assert page.links["chart-damages"] == [f"/reports/fees/?deal={desk['beta'].pk}",
                                            f"/reports/fees/?deal={desk['alpha'].pk}"]
+
+
+def test_the_damages_chart_draws_the_largest_and_leads_to_every_deal_s(client, django_user_model, desk,
+                                                                       monkeypatch):
+    # On a desk of thousands of deals a bar each was a chart nobody could read: the largest are drawn,
+    # and the fee-totals page has every deal's figures.
+    monkeypatch.setattr(figures, "DAMAGES_CHARTED", 1)
+    page = front_page(login(client, django_user_model, "finance", group=FINANCE))
+
+    assert page.svg_texts["chart-damages"] == ["Beta notes", "$11,200.00"]
+    assert page.text("chart-damages-desc") == (
+        "Liquidated damages and penalties accrued as of 2 Mar 2026, per deal: the 1 largest of 2 deals. "
+        "Beta notes: $11,200.00.")
+    assert page.text("chart-damages-panel").endswith(
+        "Every deal's damages (2 deals): Fees and penalties: totals")
+    assert page.links["chart-damages-panel"] == [f"/reports/fees/?deal={desk['beta'].pk}", "/reports/fee-totals/"]
+    assert page.tiles()["damages"] == EVERY_TILE["damages"]  # the total is still every deal's
 
 
 # All records ------------------------------------------------------------------------------------------------

@@ -193,6 +193,8 @@ class HorizontalBars:
     width: int
     height: int
     bars: tuple[Bar, ...]
+    # Under the chart when it shows only some of the items: (text, where all of them are).
+    more: tuple[str, str] | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -204,10 +206,12 @@ def shorten(text: str, limit: int) -> str:
 
 
 def horizontal_bars(*, title: str, summary: str, items: Sequence[tuple[str, float, str]],
-                    links: dict[str, str] | None = None, width: int = 600) -> HorizontalBars:
+                    links: dict[str, str] | None = None, width: int = 600,
+                    more: tuple[str, str] | None = None) -> HorizontalBars:
     """`items`: (name, value, the value as text). Bars share one scale; the value's text follows each bar.
 
-    `links`: name -> where its bar leads (the rows it adds up).
+    `links`: name -> where its bar leads (the rows it adds up). `more`: (text, address) said under the
+    chart, when `items` are only some of them.
     """
     links = links or {}
     items = sorted(items, key=lambda item: -item[1])
@@ -222,4 +226,4 @@ def horizontal_bars(*, title: str, summary: str, items: Sequence[tuple[str, floa
                         bar_height))
     height = int(6 + len(items) * row) if items else 0
     description = f"{summary} " + "; ".join(f"{bar.full_label}: {bar.value_text}" for bar in bars) + "."
-    return HorizontalBars(title, description, width, height, tuple(bars))
+    return HorizontalBars(title, description, width, height, tuple(bars), more)

@@ -39,6 +39,7 @@ NEXT_DEADLINES = 10
 WEEKS = 12
 QUARTERS = 8
 SHORTFALLS_SHOWN = 10
+DAMAGES_CHARTED = 15  # the deals with the most damages drawn on the front page
 
 VIEW_OCCURRENCE = "obligations.view_occurrence"
 VIEW_REMINDER = "obligations.view_reminder"
@@ -404,13 +405,23 @@ def compliance_chart(*, today: datetime.date, links: bool, quarters: int = QUART
 
 
 def damages_chart(*, today: datetime.date, damages: list[tuple[str, Decimal]]) -> charts.HorizontalBars:
-    deal_ids = dict(Deal.objects.filter(title__in=[name for name, _ in damages]).values_list("title", "pk"))
+    # The largest only: a bar for each of thousands of deals made a chart nobody reads (2.5 MB on a desk of
+    # 10,000 deals); every deal's figures are on the fee-totals page.
+    largest = sorted(damages, key=lambda item: -item[1])[:DAMAGES_CHARTED]
+    deal_ids = dict(Deal.objects.filter(title__in=[name for name, _ in largest]).values_list("title", "pk"))
     fees = reverse("reports:page", args=["fees"])
+    summary = f"Liquidated damages and penalties accrued as of {long_day(today)}, per deal"
+    more = None
+    if len(damages) > len(largest):
+        summary += f": the {len(largest)} largest of {len(damages):,} deals"
+        more = (f"Every deal's damages ({len(damages):,} deals): Fees and penalties: totals",
+                reverse("reports:page", args=["fee-totals"]))
     return charts.horizontal_bars(
         title="Damages accrued per deal",
-        summary=f"Liquidated damages and penalties accrued as of {long_day(today)}, per deal.",
-        items=[(name, float(amount), f"${amount:,.2f}") for name, amount in damages],
-        links={name: with_query(fees, deal=deal_ids[name]) for name, _ in damages if name in deal_ids},
+        summary=summary + ".",
+        items=[(name, float(amount), f"${amount:,.2f}") for name, amount in largest],
+        links={name: with_query(fees, deal=deal_ids[name]) for name, _ in largest if name in deal_ids},
+        more=more,
     )
 
 
