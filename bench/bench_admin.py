@@ -83,7 +83,7 @@ def pages() -> list[tuple[str, str]]:
     if closing is not None:
         listed.append(("closing page", reverse("admin:closings_closing_change", args=[closing.pk])))
     # The fee-totals report under another name: minutes on the full desk, so last.
-    listed.append(("front page: its damages, asked for after", reverse("admin:index") + "?part=damages"))
+    listed.append(("front page: its damages (asked for after)", reverse("admin:index") + "?part=damages"))
     return listed
 
 
