@@ -256,8 +256,9 @@ class _Audited:
 
         One query for both: every record of the changes' objects up to the last change, each object's in
         order, each with the rank of its moment among the object's moments. The record before a change is
-        the last one of the rank before its own, found without reading or comparing a single moment
-        (parsing them was a tenth of the export)."""
+        the last one of the rank before its own, found without reading or comparing a single moment here
+        (the records before, read by a query of their own and searched by moment in Python, took a
+        seventh of the export's time)."""
         moment_rank = models.Window(DenseRank(), partition_by=models.F("id"), order_by=models.F("history_date").asc())
         rows = _among(self.history_model.objects.filter(history_date__lte=max(o["history_date"] for o in changes)),
                       "id", {o["id"] for o in changes}).annotate(moment_rank=moment_rank).order_by(
