@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import datetime
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -443,6 +443,14 @@ def _sort_key(value, *, descending: bool = False):
     return (1 if descending else 0, value)
 
 
+def once_a_request(filterset: ReportFilterSet, name: str, compute: Callable[[], object]):
+    """What `compute` gives, kept on the request's filterset under `name`: worked out once a request
+    (a page's count, its rows and its totals share it)."""
+    if name not in filterset.__dict__:
+        filterset.__dict__[name] = compute()
+    return filterset.__dict__[name]
+
+
 class ListReport(Report):
     """Reports of a few hundred rows at most (a register, a directory): built whole and sorted in Python."""
 
@@ -451,10 +459,15 @@ class ListReport(Report):
 
     def built_rows(self, filterset: ReportFilterSet) -> list[dict]:
         """unsorted_rows, built once per filterset (a request): the count, the page and the totals share them."""
-        built = filterset.__dict__.setdefault("_built_rows", {})
-        if self.name not in built:
-            built[self.name] = self.unsorted_rows(filterset)
-        return list(built[self.name])
+        return list(once_a_request(filterset, self._built_key, lambda: self.unsorted_rows(filterset)))
+
+    def has_built_rows(self, filterset: ReportFilterSet) -> bool:
+        """Whether this request has built the rows already (what else it asks can be read from them)."""
+        return self._built_key in filterset.__dict__
+
+    @property
+    def _built_key(self) -> str:
+        return f"_built_rows_{self.name}"
 
     def sorted_rows(self, filterset, order) -> list[dict]:
         rows = self.built_rows(filterset)

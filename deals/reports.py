@@ -135,6 +135,7 @@ class _Related:
         # kind points to, read once.
         self.objects: dict[tuple[type[models.Model], object], models.Model | None] = {}
         self.names: dict[tuple[type[models.Model], object], str] = {}
+        self.builders: dict[type[models.Model], _Builder] = {}  # one a model for the whole export
 
     def read(self, wanted: dict[type[models.Model], set]) -> None:
         if len(self.objects) > self.LIMIT:
@@ -171,9 +172,10 @@ class _Related:
         return [field for field in related._meta.concrete_fields
                 if isinstance(field, models.ForeignKey) and not field.null and field.related_model is not related]
 
-    @staticmethod
-    def _fetch(model: type[models.Model], ids: set) -> dict:
-        builder = _Builder(model)
+    def _fetch(self, model: type[models.Model], ids: set) -> dict:
+        if model not in self.builders:
+            self.builders[model] = _Builder(model)
+        builder = self.builders[model]
         queryset = _among(model._base_manager.order_by(), model._meta.pk.name, ids)
         db, pk = queryset.db, builder.attnames.index(model._meta.pk.attname)
         return {values[pk]: builder.build(values, db) for values in queryset.values_list(*builder.attnames)}
@@ -272,7 +274,7 @@ class _Audited:
                 rank, last_of_rank_before = its_rank, last
             records[history_id], before[history_id], last = tuple(values), last_of_rank_before, history_id
         return records, {o["history_id"]: before[o["history_id"]] for o in changes
-                         if o["history_type"] == "~" and before.get(o["history_id"]) is not None}
+                         if o["history_type"] == "~" and before[o["history_id"]] is not None}
 
     def wanted(self, records: Iterator[tuple], into: dict[type[models.Model], set]) -> None:
         for values in records:

@@ -33,6 +33,7 @@ from deals.reporting import (
     deal_filter,
     end_of_day,
     join_rows,
+    once_a_request,
     register,
 )
 from instruments.models import ConvertibleNote, Draw, EquityLine
@@ -527,12 +528,12 @@ class FeesReport(ListReport):
 
     def _draw_count(self, filterset) -> int:
         """Today's draws counted once a request: the count and the page share it."""
-        return _once_a_request(filterset, "_draw_count", lambda: self._draws(filterset).count())
+        return once_a_request(filterset, "_draw_count", lambda: self._draws(filterset).count())
 
     def _penalties(self, filterset) -> list[dict]:
         """The deal, payee and amount of today's penalty rows, read once a request: the count and the totals
         share them."""
-        return _once_a_request(filterset, "_penalties", lambda: list(
+        return once_a_request(filterset, "_penalties", lambda: list(
             accruals.penalty_amounts(**self._penalty_filters(filterset))))
 
     @staticmethod
@@ -592,7 +593,7 @@ class FeesReport(ListReport):
         stood; today, the draws' fees summed by the database for each deal and payee (the rest of a
         fee row is not added up), and the penalties' rows.
         """
-        if self.name in filterset.__dict__.get("_built_rows", {}):
+        if self.has_built_rows(filterset):
             rows = self.built_rows(filterset)
         elif filterset.as_of_day:
             rows = self.streamed_rows(filterset)
@@ -770,13 +771,6 @@ class FeeTotalsReport(ListReport):
                 total[column] += amount or 0
                 total["amount"] += amount or 0
         return list(totals.values())
-
-
-def _once_a_request(filterset, name: str, compute):
-    """What `compute` gives, kept on the request's filterset under `name`: worked out once a request."""
-    if name not in filterset.__dict__:
-        filterset.__dict__[name] = compute()
-    return filterset.__dict__[name]
 
 
 def _fee_row(*, deal: str, date: datetime.date, amount: Decimal, line: EquityLine, payer: str, payee: str) -> dict:
