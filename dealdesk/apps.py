@@ -20,3 +20,6 @@ class DeskConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_install_roles, dispatch_uid="dealdesk_install_roles")
+        from dealdesk import moments
+
+        moments.install()
