@@ -27,11 +27,13 @@ def spreadsheet_safe(value: str) -> str:
     return value
 
 
-def csv_cell(value: object) -> str:
+def csv_cell(value: object, zone: datetime.tzinfo | None = None) -> str:
     """One report value as a CSV cell: ISO dates, plain decimals, text never run as a formula.
 
     Real numbers are written as numbers, a minus sign included: only text is
-    neutralised, so -2500.00 stays a number a spreadsheet can add up.
+    neutralised, so -2500.00 stays a number a spreadsheet can add up. Moments are
+    written in `zone`, by default the current time zone (a file of many asks it once:
+    looking it up costs more than writing the moment).
     """
     if type(value) is str:  # most cells: asked first, the type tests below cost more than the text's own
         return spreadsheet_safe(value)
@@ -44,7 +46,7 @@ def csv_cell(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, datetime.datetime):
-        return _local_moment(value, timezone.get_current_timezone())
+        return _local_moment(value, zone or timezone.get_current_timezone())
     if isinstance(value, datetime.date):
         return value.isoformat()
     return spreadsheet_safe(str(value))

@@ -512,8 +512,9 @@ def csv_lines(report: Report, filterset: ReportFilterSet, order: Sequence[str] =
 def _python_lines(report: Report, rows: Iterable[dict]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     columns = report.csv_columns
+    zone = timezone.get_current_timezone()  # asked when the first line is asked for, as each would ask it
     for row in rows:
-        yield writer.writerow([csv_cell(row.get(col.key)) for col in columns])
+        yield writer.writerow([csv_cell(row.get(col.key), zone) for col in columns])
 
 
 def csv_header(report: Report) -> str:
