@@ -8,6 +8,7 @@ instances per row and diffing them through simple-history cost about a milliseco
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import itertools
 from collections import defaultdict
@@ -78,10 +79,15 @@ def _among(queryset: models.QuerySet, field: str, ids) -> models.QuerySet:
     if connection.vendor != "postgresql":
         return queryset.filter(**{f"{field}__in": ids})
     column, quote = queryset.model._meta.get_field(field), connection.ops.quote_name
+    # Whole numbers as the array's text, "{1,2,3}": psycopg lists a Python list's items one by one in Python.
+    ids = "{%s}" % ",".join(map(str, ids)) if column.get_internal_type().endswith(_WHOLE_NUMBERS) else list(ids)
     # Typed as the column is: bigint = ANY(integer[]) is tested element by element, not hashed.
     return queryset.filter(RawSQL(
         f"{quote(queryset.model._meta.db_table)}.{quote(column.column)} = ANY(%s::{column.db_type(connection)}[])",
-        [list(ids)], output_field=models.BooleanField()))
+        [ids], output_field=models.BooleanField()))
+
+
+_WHOLE_NUMBERS = ("AutoField", "IntegerField")  # BigAutoField, SmallIntegerField, ... end so
 
 
 def _built_plainly(model: type[models.Model]) -> bool:
@@ -124,39 +130,98 @@ def _describe(value) -> str:
     return str(value)
 
 
+def _followed_paths(obj: models.Model, start: tuple = ()) -> Iterator[tuple[models.ForeignKey, ...]]:
+    """The chains of foreign keys from `obj` to the related objects it holds (those reading it loaded)."""
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, models.ForeignKey) and field.is_cached(obj):
+            path = (*start, field)
+            yield path
+            further = field.get_cached_value(obj)
+            if further is not None and len(path) < 4:
+                yield from _followed_paths(further, path)
+
+
 class _Related:
     """The objects changes point to (as they are today, as simple-history reads them), one query per
-    model for what a chunk needs; kept for the next chunks up to LIMIT objects, so memory stays flat."""
+    model for what a chunk needs; kept for the next chunks up to LIMIT objects, so memory stays flat.
+
+    Only what a name reads is read: a model's __str__ is the one home of its name, and the foreign keys
+    it follows (an occurrence's rule and the rule's obligation; not an event's deal) are learned by
+    naming one object of it with none of them loaded, then again whenever a name loads one more itself.
+    Reading every foreign key of every record, a third of the objects read were never named."""
 
     LIMIT = 20_000
 
     def __init__(self):
-        # Those changes name and those these point to, together: the deal an event names is the one its
-        # kind points to, read once.
+        # Those changes name and those these point to, together: the obligation a due date's rule points
+        # to is the one named by that rule, read once.
         self.objects: dict[tuple[type[models.Model], object], models.Model | None] = {}
         self.names: dict[tuple[type[models.Model], object], str] = {}
         self.builders: dict[type[models.Model], _Builder] = {}  # one a model for the whole export
+        self.paths: dict[type[models.Model], set[tuple[models.ForeignKey, ...]]] = {}  # what names read
+        self.hops: dict[type[models.Model], dict] = {}  # first_hops, made once a model for what is known
+        self.loads = 0  # statements run since the export began: a name that loads an object shows here
 
-    def read(self, wanted: dict[type[models.Model], set]) -> None:
+    def counted(self, execute, sql, params, many, context):
+        self.loads += 1
+        return execute(sql, params, many, context)
+
+    def knows(self, model: type[models.Model]) -> bool:
+        return model in self.paths
+
+    def learn(self, obj: models.Model) -> None:
+        """Name `obj` (without the objects it points to loaded: each its name needs loads itself) and keep
+        the foreign keys that naming followed as what its model's names read."""
+        try:
+            str(obj)
+        except ObjectDoesNotExist:
+            pass
+        self._followed(obj)
+
+    def _followed(self, obj: models.Model) -> None:
+        self.paths.setdefault(type(obj), set()).update(_followed_paths(obj))
+        self.hops.pop(type(obj), None)
+
+    def text(self, obj: models.Model) -> str:
+        """str(obj), learning what more its model's names read if it had to load an object itself."""
+        loads = self.loads
+        try:
+            return str(obj)
+        finally:
+            if self.loads != loads:
+                self._followed(obj)
+
+    def first_hops(self, model: type[models.Model]) -> dict[models.ForeignKey, set[tuple]]:
+        """The foreign keys of `model` its names follow, each with the paths that go on from there."""
+        if model not in self.hops:
+            hops = self.hops[model] = defaultdict(set)
+            for path in self.paths.get(model, ()):
+                hops[path[0]].update([path[1:]] if len(path) > 1 else [])
+        return self.hops[model]
+
+    def read(self, wanted: dict[type[models.Model], tuple[set, set]]) -> None:
+        """Read the objects of each model with these ids, and from each, along each of these paths, the
+        objects its foreign keys point to, one query per model and level; set each as the pointing
+        object's own (as select_related would), so naming them asks nothing more."""
         if len(self.objects) > self.LIMIT:
             self.objects.clear()
             self.names.clear()
-        named = [(related, self._read(related, ids)) for related, ids in wanted.items()]
-        # Their own foreign keys too, one step further (as select_related would set them; one kept from an
-        # earlier chunk has them already), so naming them (__str__) asks nothing more; read by id, each
-        # once (a deal is named by many of its rules).
-        deeper = defaultdict(set)
-        for related, found in named:
-            for field in self._deeper(related):
-                deeper[field.related_model].update(getattr(obj, field.attname) for obj in found
-                                                   if not field.is_cached(obj))
-        for model, ids in deeper.items():
-            self._read(model, ids)
-        for related, found in named:
-            for field in self._deeper(related):
-                for obj in found:
-                    if (further := self.objects.get((field.related_model, getattr(obj, field.attname)))) is not None:
-                        field.set_cached_value(obj, further)
+        pointing = []  # (objects, foreign key): set once the level they point to is read
+        level = wanted
+        while level:
+            deeper = defaultdict(lambda: (set(), set()))
+            for model, (ids, paths) in level.items():
+                found = self._read(model, ids - {None})
+                for field in {path[0] for path in paths}:
+                    pointing.append((found, field))
+                    further_ids, further_paths = deeper[field.related_model]
+                    further_ids.update(getattr(obj, field.attname) for obj in found)
+                    further_paths.update(path[1:] for path in paths if path[0] is field and len(path) > 1)
+            level = deeper
+        for found, field in pointing:
+            for obj in found:
+                if (further := self.objects.get((field.related_model, getattr(obj, field.attname)))) is not None:
+                    field.set_cached_value(obj, further)
 
     def _read(self, model: type[models.Model], ids: set) -> list[models.Model]:
         """The objects of `model` with these ids that exist, read from the database unless already kept."""
@@ -167,11 +232,6 @@ class _Related:
                 self.objects[(model, pk)] = found.get(pk)
         return [obj for pk in ids if (obj := self.objects[(model, pk)]) is not None]
 
-    @staticmethod
-    def _deeper(related: type[models.Model]) -> list[models.ForeignKey]:
-        return [field for field in related._meta.concrete_fields
-                if isinstance(field, models.ForeignKey) and not field.null and field.related_model is not related]
-
     def _fetch(self, model: type[models.Model], ids: set) -> dict:
         if model not in self.builders:
             self.builders[model] = _Builder(model)
@@ -179,6 +239,14 @@ class _Related:
         queryset = _among(model._base_manager.order_by(), model._meta.pk.name, ids)
         db, pk = queryset.db, builder.attnames.index(model._meta.pk.attname)
         return {values[pk]: builder.build(values, db) for values in queryset.values_list(*builder.attnames)}
+
+    def learn_named(self, model: type[models.Model], ids: set) -> None:
+        """Learn what names of `model` read from a fresh copy of one of these objects, if one exists."""
+        for obj in self._read(model, set(itertools.islice(ids - {None}, 1))):
+            fresh = copy.copy(obj)
+            fresh._state = copy.copy(obj._state)
+            fresh._state.fields_cache = {}
+            self.learn(fresh)
 
     def get(self, related: type[models.Model], pk) -> models.Model | None:
         return self.objects.get((related, pk))
@@ -189,7 +257,7 @@ class _Related:
         key = (related, pk)
         if key not in self.names:
             found = self.objects.get(key)
-            self.names[key] = str(found if found is not None else DeletedObject(related, pk))
+            self.names[key] = self.text(found) if found is not None else str(DeletedObject(related, pk))
         return self.names[key]
 
 
@@ -234,10 +302,6 @@ class _Audited:
         self.id_index = self.attnames.index(model._meta.pk.attname)
         self.positional = self.attnames == [field.attname for field in model._meta.concrete_fields]
         self.builder = _Builder(model)
-        # The object's foreign keys (simple-history's get_instance builds it from the record, and
-        # __str__ reads what they point to today).
-        self.keys = [(self.attnames.index(field.attname), field) for field in model._meta.concrete_fields
-                     if isinstance(field, models.ForeignKey) and field.attname in self.attnames]
         self.many = [_ManyToMany(field, history_model) for field in history_model._history_m2m_fields]
         many = {m2m.name: m2m for m2m in self.many}
         # (name, index of its value in a record, the model a foreign key points to, or the m2m field), by name.
@@ -276,11 +340,21 @@ class _Audited:
         return records, {o["history_id"]: before[o["history_id"]] for o in changes
                          if o["history_type"] == "~" and before[o["history_id"]] is not None}
 
-    def wanted(self, records: Iterator[tuple], into: dict[type[models.Model], set]) -> None:
-        for values in records:
-            for index, field in self.keys:
-                if values[index] is not None:
-                    into[field.related_model].add(values[index])
+    def instance(self, values: tuple) -> models.Model:
+        """The object as simple-history's get_instance builds it from a record, nothing it points to loaded."""
+        return (self.builder.build(values) if self.positional
+                else self.model(**dict(zip(self.attnames, values))))
+
+    def wanted(self, records: list[tuple], related: _Related, into: dict[type[models.Model], tuple[set, set]]
+               ) -> None:
+        """The objects these records' names read (learned from the first record when not yet known)."""
+        if not related.knows(self.model):
+            related.learn(self.instance(records[0]))
+        for field, paths in related.first_hops(self.model).items():
+            ids, further = into[field.related_model]
+            index = self.attnames.index(field.attname)
+            ids.update(values[index] for values in records)
+            further.update(paths)
 
     def changes(self, new: tuple, old: tuple, rows: dict, related: _Related) -> str:
         """What diff_against(old, foreign_keys_are_objs=True) finds, as "field: old → new; ..."."""
@@ -301,15 +375,14 @@ class _Audited:
         return "; ".join(described)
 
     def object_label(self, values: tuple, related: _Related) -> str:
-        # The object as simple-history's get_instance builds it, its foreign keys as they are today.
-        instance = (self.builder.build(values) if self.positional
-                    else self.model(**dict(zip(self.attnames, values))))
-        for index, field in self.keys:
-            found = related.get(field.related_model, values[index])
+        # Its foreign keys as they are today, as get_instance leaves them for __str__.
+        instance = self.instance(values)
+        for field in related.first_hops(self.model):
+            found = related.get(field.related_model, getattr(instance, field.attname))
             if found is not None:
                 field.set_cached_value(instance, found)
         try:
-            return str(instance)
+            return related.text(instance)
         except ObjectDoesNotExist:  # its deal or rule is gone: the id still identifies it
             return f"#{values[self.id_index]}"
 
@@ -317,40 +390,48 @@ class _Audited:
 def _rows(objects: list[dict], audited: dict[str, _Audited], related: _Related) -> list[dict]:
     """The report's rows for `objects` (the union's rows, in order): a few queries per model, not per row."""
     records, previous, m2m_rows = {}, {}, {}
-    wanted = defaultdict(set)
+    wanted = defaultdict(lambda: (set(), set()))  # model -> the ids to read, and the paths to follow from them
+    named = defaultdict(set)  # model -> the ids of the objects changes name (a foreign key's old and new value)
     for label, group in itertools.groupby(sorted(objects, key=lambda o: o["model"]), key=lambda o: o["model"]):
         group = list(group)
         model = audited[label]
         found, before = model.records(group)
         records[label], previous[label] = found, before
-        model.wanted((found[o["history_id"]] for o in group), wanted)
+        model.wanted([found[o["history_id"]] for o in group], related, wanted)
         for _, index, points_to, _ in model.compared:
             if points_to is not None:  # a foreign key a change may name
-                for earlier in before.values():  # the new values are among the keys above
-                    wanted[points_to].add(found[earlier][index])
+                for change, earlier in before.items():
+                    if (new := found[change][index]) != (old := found[earlier][index]):
+                        named[points_to].update((new, old))
         if model.many and before:
             ids = {*before, *before.values()}
             m2m_rows[label] = {many.name: many.read(ids) for many in model.many}
             for many in model.many:
                 for rows in m2m_rows[label][many.name].values():
-                    wanted[many.related].update(row[many.named] for row in rows)
-    related.read({model: ids - {None} for model, ids in wanted.items()})
+                    named[many.related].update(row[many.named] for row in rows)
+    for model, ids in named.items():
+        if not related.knows(model):
+            related.learn_named(model, ids)
+        wanted[model][0].update(ids)
+        wanted[model][1].update(related.paths.get(model, ()))
+    related.read(wanted)
     rows = []
-    for o in objects:
-        label, history_id = o["model"], o["history_id"]
-        model, values = audited[label], records[label][history_id]
-        changes = ""
-        if (earlier := previous[label].get(history_id)) is not None:
-            changes = model.changes((history_id, values), (earlier, records[label][earlier]),
-                                    m2m_rows.get(label, {}), related)
-        rows.append({
-            "when": o["history_date"],
-            "user": o["user"] or "",
-            "model": model.verbose_name,
-            "object": model.object_label(values, related),
-            "change": CHANGE_TYPES.get(o["history_type"], o["history_type"]),
-            "changes": changes,
-        })
+    with connection.execute_wrapper(related.counted):  # a name that loads an object itself is seen
+        for o in objects:
+            label, history_id = o["model"], o["history_id"]
+            model, values = audited[label], records[label][history_id]
+            changes = ""
+            if (earlier := previous[label].get(history_id)) is not None:
+                changes = model.changes((history_id, values), (earlier, records[label][earlier]),
+                                        m2m_rows.get(label, {}), related)
+            rows.append({
+                "when": o["history_date"],
+                "user": o["user"] or "",
+                "model": model.verbose_name,
+                "object": model.object_label(values, related),
+                "change": CHANGE_TYPES.get(o["history_type"], o["history_type"]),
+                "changes": changes,
+            })
     return rows
 
 

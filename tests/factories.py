@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import factory
 
-from deals.models import Deal, DealEvent
+from deals.models import Deal, DealEvent, EventKind
 from instruments.models import ConvertibleNote, EquityLine, ShareClass, Warrant
 from obligations.models import DeadlineRule, Obligation
 from parties.models import Address, DealParty, Party, Person
@@ -19,6 +19,14 @@ class DealFactory(factory.django.DjangoModelFactory):
     kind = Deal.Kind.CONVERTIBLE_NOTES
     dated_as_of = datetime.date(2005, 5, 23)
     closing_date = datetime.date(2005, 5, 23)
+
+
+class EventKindFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EventKind
+
+    deal = factory.SubFactory(DealFactory)
+    name = factory.Sequence(lambda n: f"Kind of event {n}")
 
 
 class DealEventFactory(factory.django.DjangoModelFactory):

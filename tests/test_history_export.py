@@ -2,15 +2,19 @@
 simple-history's own diff_against and the models' __str__ say, for every kind of change and filter."""
 import csv
 import datetime
+import re
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from deals import reports as history  # the change history report
 from deals.csvsafe import csv_cell
+from deals.models import DealEvent
 from deals.reporting import csv_lines, get_report
 from obligations.models import Obligation, Occurrence
 from parties.models import DealParty, Party
@@ -18,8 +22,10 @@ from tests.desk_clock import at
 from tests.factories import (
     AddressFactory,
     DeadlineRuleFactory,
+    DealEventFactory,
     DealFactory,
     DealPartyFactory,
+    EventKindFactory,
     ObligationFactory,
     PartyFactory,
     PersonFactory,
@@ -262,3 +268,52 @@ def test_a_change_after_two_at_one_instant_is_told_against_the_later_of_the_two(
         ("2005-06-01", ""),
     ]
     assert exported({"model": "parties.party"}) == expected({"model": "parties.party"})
+
+
+def tables_read(queries) -> set[str]:
+    return {table for q in queries if q["sql"].startswith("SELECT")
+            for table in re.findall(r'(?:FROM|JOIN) "(\w+)"', q["sql"])}
+
+
+def test_only_the_objects_names_read_are_read():
+    # An event is named by its own name and date: its deal and its kind are not read to name it. A due
+    # date is named by its rule's obligation: the rule and the obligation are read, not the deal.
+    with at("2005-06-01"):
+        kind = EventKindFactory(name="Report filed")
+        DealEventFactory(deal=kind.deal, kind=kind, name="10-Q filed", date=datetime.date(2005, 5, 31))
+        rule = DeadlineRuleFactory()
+        Occurrence.objects.create(rule=rule, key="2005-06", due_date=datetime.date(2005, 7, 8), computation="")
+
+    with CaptureQueriesContext(connection) as queries:
+        text = exported({"model": "dealdesk.dealevent"})
+    assert text == expected({"model": "dealdesk.dealevent"})
+    assert "10-Q filed (2005-05-31)" in text
+    assert not tables_read(queries) & {"dealdesk_deal", "dealdesk_eventkind"}
+
+    with CaptureQueriesContext(connection) as queries:
+        text = exported({"model": "obligations.occurrence"})
+    assert f"{rule.obligation.title} due 08 Jul 2005" in text
+    assert {"obligations_deadlinerule", "obligations_obligation"} <= tables_read(queries)
+    assert "dealdesk_deal" not in tables_read(queries)
+
+
+def test_a_name_that_reads_an_object_only_sometimes_reads_it_for_the_next_chunks_at_once(monkeypatch):
+    # Named without its kind first; once a name has loaded a kind itself, each chunk reads its kinds in one query.
+    monkeypatch.setattr(history, "EXPORT_CHUNK_SIZE", 3)
+    monkeypatch.setattr(DealEvent, "__str__", lambda event: f"{event.name} ({event.kind.name})" if event.kind_id
+                        else event.name)
+    deal = DealFactory()
+    with at("2005-06-01"):
+        DealEventFactory(deal=deal, name="Closing", kind=None)
+    for day in range(2, 11):
+        with at(f"2005-06-{day:02}"):
+            DealEventFactory(deal=deal, name=f"Filing {day}", kind=EventKindFactory(deal=deal, name=f"Kind {day}"))
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(csv.DictReader(StringIO(exported({"model": "dealdesk.dealevent", "start": "2005-06-01"}, ("when",)))))
+
+    assert [row["object"] for row in rows] == ["Closing", *(f"Filing {day} (Kind {day})" for day in range(2, 11))]
+    # Chunks of three, oldest first: the first learns from "Closing" (no kind) and its two filings' names
+    # load their kinds one by one; each chunk after reads its kinds in one query (nine one by one, unlearned).
+    kind_reads = [q for q in queries if q["sql"].startswith("SELECT") and 'FROM "dealdesk_eventkind"' in q["sql"]]
+    assert len(kind_reads) == 2 + 3
