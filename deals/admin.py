@@ -16,7 +16,7 @@ from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.forms.utils import ErrorList
 from django.http import Http404
@@ -331,6 +331,7 @@ class ShownFirstFormSet(ConstraintMessageFormSet):
     """
 
     shown: int | None = None
+    shown_which = ""  # which rows come first, in words
     rest_url = ""  # the admin list of every row of the deal
 
     def get_queryset(self):
@@ -498,7 +499,9 @@ class EventKindInline(DealInline):
     verbose_name_plural = "kinds of recurring event"
 
 
-EVENTS_SHOWN = 25  # on the deal page; the event list, filtered to the deal, has them all
+# On the deal page: those still to be dated (the desk enters each date when it happens), then the latest.
+# The event list, filtered to the deal, has them all; each row of the inline is a form of its own.
+EVENTS_SHOWN = 10
 
 
 class DealEventInline(DealInline):
@@ -507,9 +510,12 @@ class DealEventInline(DealInline):
     formset = ShownFirstFormSet
     template = "admin/edit_inline/tabular_shown_first.html"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by(F("date").desc(nulls_first=True), "name", "pk")
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        formset.shown = EVENTS_SHOWN
+        formset.shown, formset.shown_which = EVENTS_SHOWN, "those not yet dated, then the latest"
         if obj is not None and obj.pk:
             formset.rest_url = reverse("admin:dealdesk_dealevent_changelist") + f"?deal__id__exact={obj.pk}"
         return limit_choices_to_deal(formset, "kind", EventKind.objects.all(), obj)

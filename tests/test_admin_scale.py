@@ -224,10 +224,12 @@ def test_searching_due_dates_finds_them_by_deal_obligor_and_title_every_word_cou
 # The deal page shows its first events --------------------------------------------------------------
 
 
-def deal_with_events(count: int) -> Deal:
+def deal_with_events(count: int, *, undated: int = 0) -> Deal:
     deal = DealFactory(title="CalbaTech notes")
     for n in range(1, count + 1):
         DealEventFactory(deal=deal, name=f"Filing {n:02}", date=datetime.date(2005, 1, 1) + datetime.timedelta(days=n))
+    for n in range(1, undated + 1):
+        DealEventFactory(deal=deal, name=f"Effective date {n}", date=None)
     return deal
 
 
@@ -236,16 +238,18 @@ def events_formset(response):
                 if inline.formset.model is DealEvent)
 
 
-def test_a_deal_with_many_events_shows_the_first_and_links_to_them_all(admin_client):
-    deal = deal_with_events(deals_admin.EVENTS_SHOWN + 5)
+def test_a_deal_with_many_events_shows_those_not_yet_dated_then_the_latest_and_links_to_them_all(admin_client):
+    deal = deal_with_events(30, undated=2)
 
     response = admin_client.get(reverse("admin:dealdesk_deal_change", args=[deal.pk]))
 
     shown = [form.instance.name for form in events_formset(response).initial_forms]
-    assert shown == [f"Filing {n:02}" for n in range(1, deals_admin.EVENTS_SHOWN + 1)]
+    assert shown == ["Effective date 1", "Effective date 2", *(f"Filing {n:02}" for n in range(30, 22, -1))]
+    assert deals_admin.EVENTS_SHOWN == 10
     page = re.sub(r"\s+", " ", response.content.decode())
     listed = changelist("dealdesk", "dealevent", f"deal__id__exact={deal.pk}")
-    assert f'The first 25 of 30 deal events. <a href="{listed}">All 30 in the deal event list</a>' in page
+    assert (f'10 of 32 deal events: those not yet dated, then the latest. <a href="{listed}">All 32 in the deal '
+            f'event list</a>') in page
 
 
 def test_a_deal_with_few_events_shows_them_all_and_no_link(admin_client):
@@ -254,7 +258,7 @@ def test_a_deal_with_few_events_shows_them_all_and_no_link(admin_client):
     response = admin_client.get(reverse("admin:dealdesk_deal_change", args=[deal.pk]))
 
     assert [form.instance.name for form in events_formset(response).initial_forms] == [
-        "Filing 01", "Filing 02", "Filing 03"]
+        "Filing 03", "Filing 02", "Filing 01"]
     assert "in the deal event list" not in response.content.decode()
 
 
@@ -264,12 +268,12 @@ def test_saving_the_deal_page_changes_the_events_shown_and_keeps_the_others(admi
     response = admin_client.get(url)
     data = form_data(response)
     prefix = events_formset(response).prefix
-    data[f"{prefix}-0-name"] = "Filing 01, amended"
+    data[f"{prefix}-0-name"] = "Filing 15, amended"
 
     assert admin_client.post(url, data).status_code == 302
 
     names = list(DealEvent.objects.filter(deal=deal).order_by("date").values_list("name", flat=True))
-    assert names == ["Filing 01, amended", *(f"Filing {n:02}" for n in range(2, deals_admin.EVENTS_SHOWN + 6))]
+    assert names == [*(f"Filing {n:02}" for n in range(1, 15)), "Filing 15, amended"]
 
 
 def tables_read(queries) -> Counter:
