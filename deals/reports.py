@@ -73,6 +73,9 @@ class HistoryFilterSet(ReportFilterSet):
     user = choice_of(get_user_model().objects.order_by("username"), "User")
 
 
+_WHOLE_NUMBERS = ("AutoField", "IntegerField")  # the internal types of whole-number columns end so
+
+
 def _among(queryset: models.QuerySet, field: str, ids) -> models.QuerySet:
     """The rows whose `field` is one of `ids`: on PostgreSQL one array parameter (thousands of separate
     parameters cost more to send and plan than the rows themselves), elsewhere IN."""
@@ -85,9 +88,6 @@ def _among(queryset: models.QuerySet, field: str, ids) -> models.QuerySet:
     return queryset.filter(RawSQL(
         f"{quote(queryset.model._meta.db_table)}.{quote(column.column)} = ANY(%s::{column.db_type(connection)}[])",
         [ids], output_field=models.BooleanField()))
-
-
-_WHOLE_NUMBERS = ("AutoField", "IntegerField")  # BigAutoField, SmallIntegerField, ... end so
 
 
 def _built_plainly(model: type[models.Model]) -> bool:
