@@ -10,17 +10,11 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.backends.postgresql.psycopg_any import is_psycopg3
 from django.db.backends.signals import connection_created
 
-
-def read_moments_natively(sender, connection, **kwargs) -> None:
-    """On each new PostgreSQL connection in UTC (Django's with USE_TZ), load timestamptz with `UtcMomentLoader`."""
-    if connection.vendor != "postgresql" or connection.timezone is not datetime.timezone.utc:
-        return
-    from django.db.backends.postgresql.psycopg_any import BaseTzLoader, is_psycopg3
-
-    if not is_psycopg3:
-        return
+if is_psycopg3:
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 
     class UtcMomentLoader(BaseTzLoader):
         # Django's cursors compare this with their connection's zone before adding a loader of their own.
@@ -33,7 +27,11 @@ def read_moments_natively(sender, connection, **kwargs) -> None:
                 return super().load(data)
             return moment if moment.tzinfo is datetime.timezone.utc else super().load(data)
 
-    connection.connection.adapters.register_loader("timestamptz", UtcMomentLoader)
+
+def read_moments_natively(sender, connection, **kwargs) -> None:
+    """On each new PostgreSQL connection in UTC (Django's with USE_TZ), load timestamptz with `UtcMomentLoader`."""
+    if is_psycopg3 and connection.vendor == "postgresql" and connection.timezone is datetime.timezone.utc:
+        connection.connection.adapters.register_loader("timestamptz", UtcMomentLoader)
 
 
 def install() -> None:
