@@ -20,6 +20,7 @@ from django.db.models import F, Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.forms.utils import ErrorList
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -292,6 +293,10 @@ class ConstraintMessageFormSet(BaseInlineFormSet):
         # Built once: Django builds the blank row anew each time it is asked for (four times an inline per page).
         return super().empty_form
 
+    def is_multipart(self) -> bool:
+        # Read off the form class's fields: Django builds the blank row to ask it when there is no other row.
+        return any(field.widget.needs_multipart_form for field in self.form.base_fields.values())
+
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         # A box of several rows is labelled from its own row's related rows, when they were read with it.
@@ -397,17 +402,96 @@ def error_summary(context) -> dict:
 
 
 class InlineMediaOnce(helpers.InlineAdminFormSet):
-    """An inline on a change page whose scripts and styles are those of one of its forms.
+    """An inline on a change page whose scripts and styles are those of its form's widgets, read once.
 
-    Django adds up every form's (the same widgets and fieldsets each time: the sum is the first), building
-    each row's admin form and its widgets' media for it, before the page renders them all again.
+    Django adds up every form's (the same widgets each time), building each row's admin form for it, and
+    builds the blank row when there is no other, before the page renders them all again. Every row's
+    widgets are copies of the form class's; an admin fieldset adds no media of its own (Django 5.2).
     """
 
     @property
     def media(self):
-        media = self.opts.media + self.formset.media
-        first = next(iter(self), None)
-        return media if first is None else media + first.media
+        return sum((field.widget.media for field in self.formset.form.base_fields.values()), self.opts.media)
+
+
+# The blank rows "Add another" copies, sent when first asked for ----------------------
+#
+# Django's admin sends every inline's blank row with the page, hidden, for "Add another" to copy.
+# The deal page has thirteen inlines: their blank rows were a third of its widgets, drawn on every
+# visit for the rare one that adds a row (bench/README.md, "The deal page's blank rows"). The page
+# sends a stand-in for each, an empty element of the same id and classes; deals/blank_rows.js asks
+# the page for the real one (?blank_row=<the inline's prefix>) the first time its link is clicked.
+
+BLANK_ROW_PARAM = "blank_row"
+
+
+def is_blank_row(inline_form: helpers.InlineAdminForm) -> bool:
+    """Whether this is the row "Add another" copies (Django's empty form, numbered __prefix__)."""
+    return inline_form.form.prefix == inline_form.formset.add_prefix("__prefix__")
+
+
+class BlankRowStandIn(helpers.InlineAdminForm):
+    """The blank row's place on the page, with nothing in it: Django's templates draw the row's element alone."""
+
+    def __iter__(self):
+        return iter(())  # no fieldsets, so no field is drawn
+
+    def needs_explicit_pk_field(self):
+        return False
+
+    def fk_field(self):
+        return None
+
+
+class BlankRowOnDemand(InlineMediaOnce):
+    """An inline whose blank row is a stand-in until "Add another" asks for it (deals/blank_rows.js)."""
+
+    def __iter__(self):
+        for inline_form in super().__iter__():
+            if is_blank_row(inline_form):
+                yield BlankRowStandIn(self.formset, inline_form.form, self.fieldsets, self.prepopulated_fields,
+                                      None, self.readonly_fields, model_admin=self.opts)
+            else:
+                yield inline_form
+
+    @property
+    def media(self):
+        # After inlines.js, whose "Add another" links the script answers first.
+        return super().media + forms.Media(js=["admin/js/inlines.js", "deals/blank_rows.js"])
+
+
+class BlankRowAlone(InlineMediaOnce):
+    """An inline drawn with its blank row only: the answer to ?blank_row=<its prefix>."""
+
+    def __iter__(self):
+        return (inline_form for inline_form in super().__iter__() if is_blank_row(inline_form))
+
+
+class BlankRowsOnDemandMixin:
+    """For a ModelAdmin with many inlines: each blank row is sent when its "Add another" is first clicked.
+
+    A GET of the change or add page with ?blank_row=<prefix> answers that inline alone, drawn by its own
+    template with its blank row only; the page's script takes the row from it.
+    """
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            inline_formset.__class__ = BlankRowAlone if self._blank_row_asked(request) else BlankRowOnDemand
+        return inline_formsets
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        prefix = self._blank_row_asked(request)
+        if prefix is None:
+            return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+        for inline in context["inline_admin_formsets"]:
+            if inline.formset.prefix == prefix and inline.has_add_permission:
+                return TemplateResponse(request, inline.opts.template, {**context, "inline_admin_formset": inline})
+        raise Http404(f"This page has no list of rows named {prefix!r} that you may add to.")
+
+    @staticmethod
+    def _blank_row_asked(request) -> str | None:
+        return request.GET.get(BLANK_ROW_PARAM) if request.method == "GET" else None
 
 
 class HistoryAdmin(FastListMixin, LookupSafeAdminMixin, SimpleHistoryAdmin):
@@ -527,8 +611,9 @@ class RelatedAgreementInline(DealInline):
 
 
 @admin.register(Deal)
-class DealAdmin(HistoryAdmin):
-    """The deal workspace: the deal's own fields, then what the apps above add to it."""
+class DealAdmin(BlankRowsOnDemandMixin, HistoryAdmin):
+    """The deal workspace: the deal's own fields, then what the apps above add to it (thirteen inlines, each
+    blank row sent when asked for)."""
 
     list_display = ["title", "kind", "status", "dated_as_of", "closing_date"]
     list_filter = ["kind", "status"]

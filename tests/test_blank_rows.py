@@ -1,0 +1,116 @@
+"""The deal page sends each inline's blank row when its "Add another" first asks for it, not with the page
+(deals.admin.BlankRowsOnDemandMixin; the browser's side is tests/browser/test_entering_a_deal.py)."""
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from dealdesk.roles import AUDITORS
+from deals.models import Deal, DealEvent
+from tests.factories import DealEventFactory, DealFactory
+from tests.test_admin_bad_input import form_data
+from tests.test_audit_trail import member_of
+
+pytestmark = pytest.mark.django_db
+
+# Every inline of the deal page a row can be added to, by its prefix, in the page's order; the
+# obligations' list is read-only (an obligation is added on its own page).
+ADDABLE = ["event_kinds", "events", "related_agreements", "deal_parties", "notice_methods", "share_classes",
+           "convertible_notes", "warrants", "equity_lines", "tranches", "reserve_covenant", "closings"]
+
+
+class _BlankRows(HTMLParser):
+    """Each blank row of the page (an element whose id ends in "-empty"): its prefix and the fields in it."""
+
+    VOID = {"input", "img", "br", "hr", "meta", "link", "source", "col", "wbr", "area", "base", "embed"}
+
+    def __init__(self):
+        super().__init__()
+        self.rows: dict[str, list[str]] = {}
+        self._open: list[str | None] = []  # for each open element, the blank row it starts, if any
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        inside = [prefix for prefix in self._open if prefix is not None]
+        if inside and tag in ("input", "select", "textarea"):
+            self.rows[inside[-1]].append(attrs["name"])
+        if tag in self.VOID:
+            return
+        starts = (attrs.get("id") or "").removesuffix("-empty") if (attrs.get("id") or "").endswith("-empty") \
+            else None
+        if starts is not None:
+            self.rows[starts] = []
+        self._open.append(starts)
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self._open:
+            self._open.pop()
+
+
+def blank_rows(response) -> dict[str, list[str]]:
+    assert response.status_code == 200
+    reader = _BlankRows()
+    reader.feed(response.content.decode())
+    return reader.rows
+
+
+@pytest.fixture
+def deal() -> Deal:
+    deal = DealFactory(title="CalbaTech 2005 notes")
+    DealEventFactory(deal=deal, name="Closing Date")
+    return deal
+
+
+def test_the_deal_page_holds_an_empty_stand_in_for_each_blank_row_and_no_blank_field(admin_client, deal):
+    response = admin_client.get(reverse("admin:dealdesk_deal_change", args=[deal.pk]))
+
+    assert blank_rows(response) == {prefix: [] for prefix in ADDABLE}
+    assert "__prefix__" not in response.content.decode()
+    assert "deals/blank_rows.js" in response.content.decode()
+
+
+@pytest.mark.parametrize(("prefix", "fields"), [
+    ("warrants", ["name", "tranche", "section", "issuer", "holder", "shares", "exercise_price", "issue_date",
+                  "expiry_date", "id", "deal"]),
+    ("deal_parties", ["party", "role", "signatory", "signed_by_way_of", "notice_address", "copy_to", "id", "deal"]),
+    ("events", ["id", "deal", "name", "date", "kind", "description"]),
+])
+def test_asking_the_page_for_a_blank_row_answers_that_row_with_its_fields(admin_client, deal, prefix, fields):
+    url = reverse("admin:dealdesk_deal_change", args=[deal.pk])
+
+    response = admin_client.get(url, {"blank_row": prefix})
+
+    assert blank_rows(response) == {prefix: [f"{prefix}-__prefix__-{name}" for name in fields]}
+
+
+def test_the_add_page_answers_a_blank_row_too(admin_client):
+    response = admin_client.get(reverse("admin:dealdesk_deal_add"), {"blank_row": "tranches"})
+
+    assert blank_rows(response) == {"tranches": [f"tranches-__prefix__-{name}" for name in (
+        "name", "event", "section", "amount", "warrant_shares", "days_to_close", "id", "deal")]}
+
+
+@pytest.mark.parametrize("prefix", ["nothing-of-the-kind", "obligations", ""])
+def test_a_blank_row_of_no_list_that_can_be_added_to_is_not_found(admin_client, deal, prefix):
+    response = admin_client.get(reverse("admin:dealdesk_deal_change", args=[deal.pk]), {"blank_row": prefix})
+
+    assert response.status_code == 404
+
+
+def test_one_who_may_only_read_the_deal_gets_no_blank_row_at_all(client, django_user_model, deal):
+    member_of(client, django_user_model, AUDITORS)
+    url = reverse("admin:dealdesk_deal_change", args=[deal.pk])
+
+    assert blank_rows(client.get(url)) == {}
+    assert client.get(url, {"blank_row": "warrants"}).status_code == 404
+
+
+def test_a_post_saves_the_page_whatever_its_address_asks(admin_client, deal):
+    url = reverse("admin:dealdesk_deal_change", args=[deal.pk])
+    data = form_data(admin_client.get(url))
+    data["events-0-name"] = "Closing Date, as amended"
+
+    response = admin_client.post(f"{url}?blank_row=events", data)
+
+    assert response.status_code == 302
+    assert list(DealEvent.objects.filter(deal=deal).values_list("name", flat=True)) == ["Closing Date, as amended"]
