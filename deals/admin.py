@@ -22,6 +22,7 @@ from django.forms.utils import ErrorList
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -350,6 +351,29 @@ class ShownFirstFormSet(ConstraintMessageFormSet):
         return super().get_queryset().count()
 
 
+class ChoicesReadOnce(BaseChoiceIterator):
+    """A select's choices, read from the database when a row first draws them, then shared by every row.
+
+    Each row's field and widget are copies of the form class's; every copy holds this one object. An
+    inline with no row to draw (its blank row comes when asked for) reads nothing.
+    """
+
+    def __init__(self, choices):
+        self.choices = choices
+        self._read: list | None = None
+
+    def __iter__(self):
+        if self._read is None:
+            self._read = list(iter(self.choices))  # not list(choices): Django's len() of them is a COUNT query
+        return iter(self._read)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 def limit_choices_to_deal(formset_class, field_name: str, queryset, deal: Deal | None):
     """Offer only the deal's own rows (events, tranches, share classes) in an inline's select.
 
@@ -360,7 +384,7 @@ def limit_choices_to_deal(formset_class, field_name: str, queryset, deal: Deal |
         field.queryset = queryset.filter(deal=deal) if deal is not None and deal.pk else queryset.none()
         # Read once for every row of the inline, not once per row (a deal with 90 events); a posted
         # value is still checked against the queryset.
-        field.choices = list(field.choices)
+        field.choices = ChoicesReadOnce(field.choices)
     return formset_class
 
 

@@ -3,11 +3,13 @@
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dealdesk.roles import AUDITORS
 from deals.models import Deal, DealEvent
-from tests.factories import DealEventFactory, DealFactory
+from tests.factories import ConvertibleNoteFactory, DealEventFactory, DealFactory
 from tests.test_admin_bad_input import form_data
 from tests.test_audit_trail import member_of
 
@@ -114,3 +116,21 @@ def test_a_post_saves_the_page_whatever_its_address_asks(admin_client, deal):
 
     assert response.status_code == 302
     assert list(DealEvent.objects.filter(deal=deal).values_list("name", flat=True)) == ["Closing Date, as amended"]
+
+
+def tranche_queries(client, deal: Deal) -> list[str]:
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(reverse("admin:dealdesk_deal_change", args=[deal.pk])).status_code == 200
+    return [query["sql"] for query in page.captured_queries if 'FROM "instruments_tranche"' in query["sql"]]
+
+
+def test_a_select_limited_to_the_deal_reads_its_choices_only_for_a_row_that_shows_it(admin_client, deal):
+    # The deal's tranches are read for their own inline and for the section map; the notes', warrants' and
+    # closings' tranche selects, with no row to show (their blank rows come when asked for), read nothing.
+    assert len(tranche_queries(admin_client, deal)) == 2
+
+    ConvertibleNoteFactory(deal=deal, name="Closing notes")
+    ConvertibleNoteFactory(deal=deal, name="Filing notes")
+
+    # Two notes' rows: the deal's tranches read once more, for both.
+    assert len(tranche_queries(admin_client, deal)) == 3
