@@ -33,17 +33,23 @@ def test_the_first_add_asks_the_desk_once_and_the_rows_work_as_djangos_own(page,
     expect(page.locator("#id_events-TOTAL_FORMS")).to_have_value("1")
 
 
-def test_a_blank_row_the_desk_cannot_send_is_said_beside_the_link_and_nothing_is_added(page, log_in, staff_user):
+@pytest.mark.parametrize(("answer", "why"), [
+    (lambda route: route.fulfill(status=503, body="down"), "the desk answered 503"),
+    (lambda route: route.abort(), "the desk could not be reached"),
+])
+def test_a_blank_row_the_desk_cannot_send_is_said_beside_the_link_and_nothing_is_added(page, log_in, staff_user,
+                                                                                       answer, why):
     log_in(staff_user("dora", DEAL_ADMINISTRATORS))
     deal = DealFactory(title="CalbaTech 2005 notes")
-    page.route("**/*blank_row=*", lambda route: route.fulfill(status=503, body="down"))
+    page.route("**/*blank_row=*", answer)
     page.goto(f"/admin/dealdesk/deal/{deal.pk}/change/")
 
     page.locator("#warrants-group .add-row a").click()
 
     expect(page.locator("#warrants-group .blank-row-error")).to_have_text(
-        "No row was added: the blank row could not be loaded (the desk answered 503). Save the page, then try again.")
+        f"No row was added: the blank row could not be loaded ({why}). Save the page, then try again.")
     expect(page.locator("#id_warrants-TOTAL_FORMS")).to_have_value("0")
     page.unroute("**/*blank_row=*")
     assert add_inline_row(page, "warrants") == 0  # once the desk answers, the same link adds the row
     expect(page.locator("#id_warrants-0-name")).to_be_visible()
+    expect(page.locator("#warrants-group .blank-row-error")).to_have_count(0)

@@ -63,8 +63,9 @@ it always does. A row that cannot be fetched says so beside the link, and nothin
             link.click();
         }).catch((error) => {
             link.removeAttribute('aria-busy');
-            say(link, `No row was added: the blank row could not be loaded (${error.message}). ` +
-                'Save the page, then try again.');
+            // fetch() fails with a TypeError when no answer came at all (the network, the desk stopped).
+            const why = error instanceof TypeError ? 'the desk could not be reached' : error.message;
+            say(link, `No row was added: the blank row could not be loaded (${why}). Save the page, then try again.`);
         });
     }, true);
 
