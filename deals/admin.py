@@ -442,9 +442,10 @@ class InlineMediaOnce(helpers.InlineAdminFormSet):
 #
 # Django's admin sends every inline's blank row with the page, hidden, for "Add another" to copy.
 # The deal page has thirteen inlines: their blank rows were a third of its widgets, drawn on every
-# visit for the rare one that adds a row (bench/README.md, "The deal page's blank rows"). The page
-# sends a stand-in for each, an empty element of the same id and classes; deals/blank_rows.js asks
-# the page for the real one (?blank_row=<the inline's prefix>) the first time its link is clicked.
+# visit for the rare one that adds a row; an obligation page's blank rule, the desk's largest form,
+# was a third of that page (bench/README.md, "Blank rows when asked for"). Such a page sends a
+# stand-in for each, an empty element of the same id and classes; deals/blank_rows.js asks the page
+# for the real one (?blank_row=<the inline's prefix>) the first time its link is clicked.
 
 BLANK_ROW_PARAM = "blank_row"
 
@@ -492,7 +493,8 @@ class BlankRowAlone(InlineMediaOnce):
 
 
 class BlankRowsOnDemandMixin:
-    """For a ModelAdmin with many inlines: each blank row is sent when its "Add another" is first clicked.
+    """For a ModelAdmin whose inlines' blank rows weigh on its page: each is sent when its "Add another" is
+    first clicked (the deal page, an obligation's page).
 
     A GET of the change or add page with ?blank_row=<prefix> answers that inline alone, drawn by its own
     template with its blank row only; the page's script takes the row from it.

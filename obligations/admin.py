@@ -21,6 +21,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from deals import clock
 from deals.admin import (
     AutocompleteFilter,
+    BlankRowsOnDemandMixin,
     ConstraintMessageFormSet,
     DealAdmin,
     FastListMixin,
@@ -409,7 +410,7 @@ class DeadlineRuleAdmin(HistoryAdmin):
 
 
 @admin.register(Obligation)
-class ObligationAdmin(HistoryAdmin):
+class ObligationAdmin(BlankRowsOnDemandMixin, HistoryAdmin):
     list_display = ["deal", "section", "title", "obligor", "kind", "next_due_date", "overdue_count", "standing"]
     list_display_links = ["title"]
     list_filter = [("deal", AutocompleteFilter), "kind", ("obligor", AutocompleteFilter), "penalty"]

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from dealdesk.roles import AUDITORS
 from deals.models import Deal, DealEvent
-from tests.factories import ConvertibleNoteFactory, DealEventFactory, DealFactory
+from tests.factories import ConvertibleNoteFactory, DealEventFactory, DealFactory, ObligationFactory
 from tests.test_admin_bad_input import form_data
 from tests.test_audit_trail import member_of
 
@@ -134,3 +134,15 @@ def test_a_select_limited_to_the_deal_reads_its_choices_only_for_a_row_that_show
 
     # Two notes' rows: the deal's tranches read once more, for both.
     assert len(tranche_queries(admin_client, deal)) == 3
+
+
+def test_an_obligation_page_holds_a_stand_in_for_its_blank_rule_and_answers_the_rule_when_asked(admin_client,
+                                                                                                  deal):
+    obligation = ObligationFactory(deal=deal)
+    url = reverse("admin:obligations_obligation_change", args=[obligation.pk])
+
+    assert blank_rows(admin_client.get(url)) == {"rules": []}
+    fields = blank_rows(admin_client.get(url, {"blank_row": "rules"}))["rules"]
+    assert fields[:4] == ["rules-__prefix__-kind", "rules-__prefix__-fixed_date", "rules-__prefix__-offset",
+                          "rules-__prefix__-offset_unit"]
+    assert fields[-2:] == ["rules-__prefix__-id", "rules-__prefix__-obligation"]

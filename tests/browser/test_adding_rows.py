@@ -1,11 +1,14 @@
-"""Adding rows on the deal page, whose blank rows come from the desk when "Add another" first asks
-(deals.admin.BlankRowsOnDemandMixin, deals/static/deals/blank_rows.js)."""
+"""Adding rows on the deal page and an obligation's page, whose blank rows come from the desk when
+"Add another" first asks (deals.admin.BlankRowsOnDemandMixin, deals/static/deals/blank_rows.js)."""
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
 from dealdesk.roles import DEAL_ADMINISTRATORS
 from tests.browser.admin_ui import add_inline_row
-from tests.factories import DealFactory
+from obligations.models import DeadlineRule
+from tests.factories import DealFactory, ObligationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,3 +56,22 @@ def test_a_blank_row_the_desk_cannot_send_is_said_beside_the_link_and_nothing_is
     assert add_inline_row(page, "warrants") == 0  # once the desk answers, the same link adds the row
     expect(page.locator("#id_warrants-0-name")).to_be_visible()
     expect(page.locator("#warrants-group .blank-row-error")).to_have_count(0)
+
+
+def test_a_rule_added_on_an_obligation_page_shows_the_fields_of_its_kind_and_is_saved(page, log_in, staff_user):
+    log_in(staff_user("dora", DEAL_ADMINISTRATORS))
+    obligation = ObligationFactory(deal=DealFactory(title="CalbaTech 2005 notes"))
+    before = obligation.rules.count()
+    page.goto(f"/admin/obligations/obligation/{obligation.pk}/change/")
+
+    row = add_inline_row(page, "rules")
+    page.select_option(f"#id_rules-{row}-kind", "fixed_date")
+
+    # rule_kinds.js, on the row copied from the one fetched: the kind's fieldsets and those of every kind.
+    assert page.locator(f"#rules-{row} fieldset:visible h4").all_inner_texts() == [
+        "On a fixed date", "Part of a later of / earlier of", "Starts and ends", "Weekends and holidays"]
+    page.fill(f"#id_rules-{row}-fixed_date", "2005-07-08")
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    assert obligation.rules.count() == before + 1
+    assert obligation.rules.filter(kind=DeadlineRule.Kind.FIXED_DATE, fixed_date=datetime.date(2005, 7, 8)).exists()
