@@ -58,6 +58,20 @@ def test_a_blank_row_the_desk_cannot_send_is_said_beside_the_link_and_nothing_is
     expect(page.locator("#warrants-group .blank-row-error")).to_have_count(0)
 
 
+def test_a_blank_row_asked_for_after_the_session_ended_says_to_sign_in_again_not_to_save(page, log_in, staff_user):
+    log_in(staff_user("dora", DEAL_ADMINISTRATORS))
+    deal = DealFactory(title="CalbaTech 2005 notes")
+    page.goto(f"/admin/dealdesk/deal/{deal.pk}/change/")
+    page.context.clear_cookies()  # signed out elsewhere, or the session expired
+
+    page.locator("#tranches-group .add-row a").click()
+
+    expect(page.locator("#tranches-group .blank-row-error")).to_have_text(
+        "No row was added: you are no longer signed in. Sign in again in another tab, then click again; "
+        "saving this page now would lose what you typed.")
+    expect(page.locator("#id_tranches-TOTAL_FORMS")).to_have_value("0")
+
+
 def test_a_rule_added_on_an_obligation_page_shows_the_fields_of_its_kind_and_is_saved(page, log_in, staff_user):
     log_in(staff_user("dora", DEAL_ADMINISTRATORS))
     obligation = ObligationFactory(deal=DealFactory(title="CalbaTech 2005 notes"))

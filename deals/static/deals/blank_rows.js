@@ -3,7 +3,8 @@
 The page holds a stand-in for each blank row: the row's element, with the same id and classes, and no field
 in it. The first click on an inline's "Add another" asks the page for that inline's blank row
 (?blank_row=<prefix>), puts it where the stand-in was and clicks again: Django's inlines.js then copies it as
-it always does. A row that cannot be fetched says so beside the link, and nothing is added. */
+it always does. A row that cannot be fetched (no answer, an error, the session ended) is said beside the
+link, and nothing is added. */
 'use strict';
 {
     const PARAM = 'blank_row';
@@ -24,6 +25,9 @@ it always does. A row that cannot be fetched says so beside the link, and nothin
         note.textContent = text;
     }
 
+    // The session ended (the admin answered with its sign-in page): saving now would lose what was typed.
+    class SignedOut extends Error {}
+
     async function fetchBlankRow(prefix) {
         const address = new URL(window.location.href);
         address.searchParams.set(PARAM, prefix);
@@ -32,6 +36,9 @@ it always does. A row that cannot be fetched says so beside the link, and nothin
             throw new Error(`the desk answered ${response.status}`);
         }
         const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+        if (page.getElementById('login-form') !== null) {
+            throw new SignedOut();
+        }
         const row = page.getElementById(`${prefix}-empty`);
         if (row === null || isStandIn(row)) {
             throw new Error('the answer held no blank row');
@@ -63,6 +70,11 @@ it always does. A row that cannot be fetched says so beside the link, and nothin
             link.click();
         }).catch((error) => {
             link.removeAttribute('aria-busy');
+            if (error instanceof SignedOut) {
+                say(link, 'No row was added: you are no longer signed in. Sign in again in another tab, then ' +
+                    'click again; saving this page now would lose what you typed.');
+                return;
+            }
             // fetch() fails with a TypeError when no answer came at all (the network, the desk stopped).
             const why = error instanceof TypeError ? 'the desk could not be reached' : error.message;
             say(link, `No row was added: the blank row could not be loaded (${why}). Save the page, then try again.`);
