@@ -435,7 +435,9 @@ class InlineMediaOnce(helpers.InlineAdminFormSet):
 
     @property
     def media(self):
-        return sum((field.widget.media for field in self.formset.form.base_fields.values()), self.opts.media)
+        declared = getattr(self.formset.form, "Media", None)  # a form's own scripts, beside its widgets'
+        media = self.opts.media + (forms.Media(declared) if declared is not None else forms.Media())
+        return sum((field.widget.media for field in self.formset.form.base_fields.values()), media)
 
 
 # The blank rows "Add another" copies, sent when first asked for ----------------------

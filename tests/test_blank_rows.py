@@ -3,12 +3,17 @@
 from html.parser import HTMLParser
 
 import pytest
-from django.db import connection
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import widgets
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dealdesk.roles import AUDITORS
+from deals.admin import InlineMediaOnce
 from deals.models import Deal, DealEvent
+from instruments.models import ConvertibleNote
 from tests.factories import ConvertibleNoteFactory, DealEventFactory, DealFactory, ObligationFactory
 from tests.test_admin_bad_input import form_data
 from tests.test_audit_trail import member_of
@@ -146,3 +151,24 @@ def test_an_obligation_page_holds_a_stand_in_for_its_blank_rule_and_answers_the_
     assert fields[:4] == ["rules-__prefix__-kind", "rules-__prefix__-fixed_date", "rules-__prefix__-offset",
                           "rules-__prefix__-offset_unit"]
     assert fields[-2:] == ["rules-__prefix__-id", "rules-__prefix__-obligation"]
+
+
+def test_an_inlines_scripts_are_its_widgets_and_its_forms_own_read_without_building_a_row(rf, superuser):
+    class NoteForm(forms.ModelForm):
+        class Media:
+            js = ["deals/note_form.js"]
+
+    class NoteInline(admin.TabularInline):
+        model = ConvertibleNote
+        form = NoteForm
+        fields = ["name", "issue_date"]
+        formfield_overrides = {models.DateField: {"widget": widgets.AdminDateWidget}}
+
+    inline = NoteInline(Deal, admin.site)
+    request = rf.get("/")
+    request.user = superuser
+    formset = inline.get_formset(request)(instance=Deal())
+    scripts = InlineMediaOnce(inline, formset, fieldsets=[(None, {"fields": inline.fields})]).media._js
+
+    assert "deals/note_form.js" in scripts and "admin/js/calendar.js" in scripts and "admin/js/inlines.js" in scripts
+    assert "empty_form" not in formset.__dict__  # the blank row was not built to read them
