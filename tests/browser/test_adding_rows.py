@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from dealdesk.roles import DEAL_ADMINISTRATORS
-from tests.browser.admin_ui import add_inline_row
 from obligations.models import DeadlineRule
+from tests.browser.admin_ui import add_inline_row
 from tests.factories import DealFactory, ObligationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
