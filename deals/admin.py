@@ -476,10 +476,8 @@ class BlankRowOnDemand(InlineMediaOnce):
     def __iter__(self):
         for inline_form in super().__iter__():
             if is_blank_row(inline_form):
-                yield BlankRowStandIn(self.formset, inline_form.form, self.fieldsets, self.prepopulated_fields,
-                                      None, self.readonly_fields, model_admin=self.opts)
-            else:
-                yield inline_form
+                inline_form.__class__ = BlankRowStandIn  # the same row, drawn without its fields
+            yield inline_form
 
     @property
     def media(self):
@@ -498,15 +496,19 @@ class BlankRowsOnDemandMixin:
     """For a ModelAdmin whose inlines' blank rows weigh on its page: each is sent when its "Add another" is
     first clicked (the deal page, an obligation's page).
 
-    A GET of the change or add page with ?blank_row=<prefix> answers that inline alone, drawn by its own
-    template with its blank row only; the page's script takes the row from it.
+    A GET of the change or add page with ?blank_row=<prefix> builds and answers that inline alone, drawn by
+    its own template with its blank row only; the page's script takes the row from it.
     """
 
-    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
-        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
-        for inline_formset in inline_formsets:
-            inline_formset.__class__ = BlankRowAlone if self._blank_row_asked(request) else BlankRowOnDemand
-        return inline_formsets
+    def inline_formset_class(self, request) -> type[InlineMediaOnce]:
+        return BlankRowAlone if self._blank_row_asked(request) else BlankRowOnDemand
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        # The answer to ?blank_row= builds the one inline asked for, not every inline's rows.
+        prefix = self._blank_row_asked(request)
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            if prefix is None or formset.get_default_prefix() == prefix:
+                yield formset, inline
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         prefix = self._blank_row_asked(request)
@@ -533,10 +535,15 @@ class HistoryAdmin(FastListMixin, LookupSafeAdminMixin, SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None) -> bool:
         return True
 
+    def inline_formset_class(self, request) -> type[InlineMediaOnce]:
+        """How this page's inlines are drawn: InlineMediaOnce, or its kind that sends blank rows when asked."""
+        return InlineMediaOnce
+
     def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
         inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        drawn_as = self.inline_formset_class(request)
         for inline_formset in inline_formsets:
-            inline_formset.__class__ = InlineMediaOnce  # Django builds them; only their media is worked out otherwise
+            inline_formset.__class__ = drawn_as  # Django builds them; their media and rows are worked out here
         return inline_formsets
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -16,6 +16,7 @@ from deals.models import Deal, DealEvent
 from instruments.models import ConvertibleNote
 from tests.factories import ConvertibleNoteFactory, DealEventFactory, DealFactory, ObligationFactory
 from tests.test_admin_bad_input import form_data
+from tests.test_admin_scale import tables_read
 from tests.test_audit_trail import member_of
 
 pytestmark = pytest.mark.django_db
@@ -123,22 +124,22 @@ def test_a_post_saves_the_page_whatever_its_address_asks(admin_client, deal):
     assert list(DealEvent.objects.filter(deal=deal).values_list("name", flat=True)) == ["Closing Date, as amended"]
 
 
-def tranche_queries(client, deal: Deal) -> list[str]:
+def tranche_queries(client, deal: Deal) -> int:
     with CaptureQueriesContext(connection) as page:
         assert client.get(reverse("admin:dealdesk_deal_change", args=[deal.pk])).status_code == 200
-    return [query["sql"] for query in page.captured_queries if 'FROM "instruments_tranche"' in query["sql"]]
+    return tables_read(page.captured_queries)["instruments_tranche"]
 
 
 def test_a_select_limited_to_the_deal_reads_its_choices_only_for_a_row_that_shows_it(admin_client, deal):
     # The deal's tranches are read for their own inline and for the section map; the notes', warrants' and
     # closings' tranche selects, with no row to show (their blank rows come when asked for), read nothing.
-    assert len(tranche_queries(admin_client, deal)) == 2
+    assert tranche_queries(admin_client, deal) == 2
 
     ConvertibleNoteFactory(deal=deal, name="Closing notes")
     ConvertibleNoteFactory(deal=deal, name="Filing notes")
 
     # Two notes' rows: the deal's tranches read once more, for both.
-    assert len(tranche_queries(admin_client, deal)) == 3
+    assert tranche_queries(admin_client, deal) == 3
 
 
 def test_an_obligation_page_holds_a_stand_in_for_its_blank_rule_and_answers_the_rule_when_asked(admin_client,
@@ -172,3 +173,13 @@ def test_an_inlines_scripts_are_its_widgets_and_its_forms_own_read_without_build
 
     assert "deals/note_form.js" in scripts and "admin/js/calendar.js" in scripts and "admin/js/inlines.js" in scripts
     assert "empty_form" not in formset.__dict__  # the blank row was not built to read them
+
+
+def test_the_answer_for_a_blank_row_reads_no_other_inlines_rows(admin_client, deal):
+    url = reverse("admin:dealdesk_deal_change", args=[deal.pk])
+    with CaptureQueriesContext(connection) as answer:
+        assert admin_client.get(url, {"blank_row": "warrants"}).status_code == 200
+
+    read = tables_read(answer.captured_queries)
+    assert read["instruments_tranche"] == 1  # the choices of the warrant row's own tranche select
+    assert read["parties_dealparty"] == 0 and read["dealdesk_dealevent"] == 0  # the parties' and events' lists
