@@ -23,6 +23,7 @@ from deals.reporting import (
     PERCENT,
     Aggregated,
     Col,
+    InOrder,
     Joined,
     ListReport,
     QuerysetReport,
@@ -331,7 +332,6 @@ class AttestationsReport(QuerysetReport):
 
     def csv_values(self, filterset):
         from django.contrib.auth import get_user_model
-        from django.contrib.postgres.aggregates import StringAgg  # only the COPY path, on PostgreSQL, asks
 
         # Who each covenant protects, gathered once per covenant (not once per due date).
         beneficiaries = Obligation.beneficiaries.through.objects.filter(
@@ -339,9 +339,9 @@ class AttestationsReport(QuerysetReport):
         if filterset.options.get("deal"):
             beneficiaries = beneficiaries.filter(obligation__deal=filterset.options["deal"])
         protects = Aggregated(
-            beneficiaries.order_by().values("obligation_id").annotate(
-                names=StringAgg("party__legal_name", "; ", order_by=("party__legal_name",))),
-            key="obligation_id", value="names", to=F("rule__obligation_id"))
+            InOrder(beneficiaries.values("obligation_id", name=F("party__legal_name")).order_by(
+                "obligation_id", "party__legal_name"), key="obligation_id", value="name", separator="; "),
+            key="obligation_id", value="name", to=F("rule__obligation_id"))
         # User.get_full_name() (first and last name, stripped) or else the username: computed once
         # per user, not once per due date.
         full_name = models.Func(Concat(F("first_name"), Value(" "), F("last_name"), output_field=models.TextField()),

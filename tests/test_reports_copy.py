@@ -304,7 +304,13 @@ def test_the_database_composes_each_address_and_reserve_summary_once_a_row():
     # Each address's line, in a table of the addresses joined to the roles: once for the notice
     # address, once for the copies grouped (not once per role).
     assert statement.count("concat_ws(', '") == 2
-    assert statement.count('"line"') == 4  # each table says it, and the notice address and copies read it
+    # The notice address's phone, fax and email are read from the table its line is in (the addresses
+    # are joined to the roles again only to sort by the notice address, as here).
+    assert all(f'"csv_joined_4"."{column}"' in statement for column in ("line", "phone", "fax", "email"))
+    unsorted = copy_statement(directory, roles)
+    assert 'JOIN "parties_address"' in statement and 'JOIN "parties_address"' not in unsorted
+    # The copies are gathered from rows already in order, not sorted again one role at a time.
+    assert statement.count("string_agg(") == 1 and "ORDER BY" not in statement.split("string_agg(")[1].split(")")[0]
     statement = copy_statement(register, entries)
     assert statement.count("Cannot compute: ") == 1 and statement.count(" issuable = ") == 1
 
