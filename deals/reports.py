@@ -32,8 +32,10 @@ from deals.reporting import (Col, QuerysetReport, ReportFilterSet, choice_of, da
 
 # The symbol goes last: a cell starting with + or - would be neutralised as a would-be formula.
 CHANGE_TYPES = {"+": "created (+)", "~": "changed (~)", "-": "deleted (-)"}
-# The CSV reads this many changes at a time (a page reads its own rows only).
-EXPORT_CHUNK_SIZE = 2_000
+# The CSV reads this many changes at a time (a page reads its own rows only). Each chunk reads the
+# records and objects its changes name in a few queries: on the full desk 5,000 a chunk wrote the first
+# 50,000 changes 6% faster than 2,000 did, the process at 119 MiB at most against 111 (10,000: 14%, 145 MiB).
+EXPORT_CHUNK_SIZE = 5_000
 
 
 def audited_models() -> dict[str, type[models.Model]]:
