@@ -64,9 +64,21 @@ def floor_queryset(name: str):
         parts = report._parts(filterset)
         return parts[0].union(*parts[1:], all=True).order_by(*report._ordering(()))
     if name == "parties":
-        return report.ordered(filterset, ()).values_list(
-            "deal__title", "role", "party__legal_name", "signatory__name", "notice_address__street_line_1",
-            "notice_address__city", "notice_address__phone", "notice_address__fax", "notice_address__email")
+        # Every column a role's line is made of: its signatory's name and title, its notice address's
+        # party and parts, and the addresses it sends copies to (their ids, gathered per role).
+        from django.contrib.postgres.aggregates import ArrayAgg
+        from django.db.models import F
+
+        from deals.reporting import Joined, join_rows
+        from parties.models import DealParty
+
+        copies = DealParty.copy_to.through.objects.order_by().values("dealparty_id").annotate(ids=ArrayAgg("address_id"))
+        roles = join_rows(report.ordered(filterset, ()), alias="copies", rows=copies, key="dealparty_id", to=F("pk"))
+        address = [f"notice_address__{part}" for part in (
+            "party__legal_name", "street_line_1", "street_line_2", "street_line_3", "po_box", "city", "region",
+            "postal_code", "country", "attention", "phone", "fax", "email")]
+        return roles.annotate(copy_ids=Joined("copies", "ids")).values_list(
+            "deal__title", "role", "party__legal_name", "signatory__name", "signatory__title", *address, "copy_ids")
     if name == "closings":
         return ClosingItem.objects.order_by("closing__deal__title", "closing__scheduled_for", "closing__name",
                                             "section", "pk").values_list(
