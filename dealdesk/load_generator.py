@@ -35,6 +35,7 @@ from django.db import connection, models, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
+from closings.models import Closing, ClosingItem
 from deals import clock
 from deals.models import Deal, DealEvent, EventKind
 from instruments.models import (
@@ -78,6 +79,7 @@ class LoadSummary:
     people: int = 0
     events: int = 0
     instruments: int = 0
+    closing_items: int = 0
     obligations: int = 0
     rules: Counter = field(default_factory=Counter)
     occurrences: Counter = field(default_factory=Counter)
@@ -89,7 +91,7 @@ class LoadSummary:
         occurrences = sum(self.occurrences.values())
         return [
             f"{self.deals:,} deals, {self.parties:,} parties with {self.people:,} people, "
-            f"{self.events:,} deal events, {self.instruments:,} instruments",
+            f"{self.events:,} deal events, {self.instruments:,} instruments, {self.closing_items:,} closing items",
             f"{self.obligations:,} obligations with {sum(self.rules.values()):,} rules: "
             + ", ".join(f"{kind} {count:,}" for kind, count in sorted(self.rules.items())),
             f"{occurrences:,} occurrences: "
@@ -251,6 +253,9 @@ class _Builder:
         _bulk(Warrant, [row for plan in plans for row in plan.warrants])
         _bulk(EquityLine, [row for plan in plans for row in plan.equity_lines])
         _bulk(Draw, [row for plan in plans for row in plan.draws()])
+        _bulk(Closing, [plan.closing_row for plan in plans])
+        closing_items = [row for plan in plans for row in plan.closing_items()]
+        _bulk(ClosingItem, closing_items)
         obligations = [row for plan in plans for row in plan.obligations]
         _bulk(Obligation, obligations)
         Obligation.beneficiaries.through.objects.bulk_create(
@@ -278,6 +283,7 @@ class _Builder:
         summary.events += len(events)
         summary.instruments += sum(len(plan.notes) + len(plan.warrants) + len(plan.equity_lines)
                                    + len(plan.share_classes) for plan in plans)
+        summary.closing_items += len(closing_items)
         summary.obligations += len(obligations)
         summary.rules.update(rule.kind for rule in (*rules, *limbs))
         summary.occurrences.update(str(occ.standing(self.today)) for occ in occurrences)
@@ -419,6 +425,7 @@ class _DealPlan:
             self._series("Future Offering closing (proposed)", "Proposed offering",
                          self.b.today + datetime.timedelta(days=rng.randint(5, 120)))
         self._instruments()
+        self.closing_rows()
 
     def _series(self, kind: str, name: str, day: datetime.date) -> DealEvent:
         event = DealEvent(deal=self.deal, name=name, date=day, kind=self.event_kinds[kind])
@@ -519,6 +526,85 @@ class _DealPlan:
             draw.event_id = draw.event.pk
             draw._history_date = _noon(draw.date)
         return self.draw_list
+
+    # ---- the closing and its checklist ----
+
+    # SPA s.6 (a)-(c): conditions to the Company's obligation to sell, one of each for each Buyer.
+    BUYER_ITEMS = [
+        ("6(a)", "Agreement executed and delivered by {buyer}", ClosingItem.Kind.DELIVERABLE,
+         "The applicable Buyer shall have executed this Agreement and delivered it to the Company."),
+        ("6(b)", "Purchase Price delivered by {buyer}", ClosingItem.Kind.DELIVERABLE,
+         "The applicable Buyer shall have delivered the Purchase Price for the Securities being purchased by it."),
+        ("6(c)", "Representations of {buyer} true; its covenants performed", ClosingItem.Kind.CONDITION,
+         "The representations and warranties of the applicable Buyer shall be true and correct in all material "
+         "respects as of the date when made and as of the Closing Date."),
+    ]
+    # SPA s.6(d) and s.7: the rest, the Company's to deliver or a state of affairs no party delivers (None).
+    DEAL_ITEMS = [
+        ("6(d)", "No order or law prohibiting the transactions", ClosingItem.Kind.CONDITION, None, "company",
+         "No litigation, statute, rule, regulation, executive order, decree, ruling or injunction shall have been "
+         "enacted which prohibits the consummation of any of the transactions contemplated by this Agreement."),
+        ("7(a)", "Agreement executed and delivered by the Company", ClosingItem.Kind.DELIVERABLE, "company",
+         "investor", "The Company shall have executed this Agreement and delivered it to the Buyer."),
+        ("7(b)", "Executed Securities delivered", ClosingItem.Kind.DELIVERABLE, "company", "investor",
+         "The Company shall have delivered to such Buyer duly executed Securities being purchased by the Buyer."),
+        ("7(c)", "Irrevocable Transfer Agent Instructions delivered and acknowledged", ClosingItem.Kind.DELIVERABLE,
+         "company", "investor", "The Irrevocable Transfer Agent Instructions shall have been delivered to and "
+         "acknowledged in writing by the Company's Transfer Agent."),
+        ("7(d)", "Company's representations true; its covenants performed", ClosingItem.Kind.CONDITION, "company",
+         "investor", "The representations and warranties of the Company shall be true and correct as of the date "
+         "when made and as of the Closing Date."),
+        ("7(d)", "Certificate of the chief executive officer", ClosingItem.Kind.DELIVERABLE, "company", "investor",
+         "The Buyer shall have received a certificate, executed by the chief executive officer of the Company."),
+        ("7(e)", "No order or law prohibiting the transactions", ClosingItem.Kind.CONDITION, None, "investor",
+         "No litigation, statute, rule, regulation, executive order, decree, ruling or injunction shall have been "
+         "enacted which prohibits the consummation of any of the transactions contemplated by this Agreement."),
+        ("7(f)", "No Material Adverse Effect", ClosingItem.Kind.CONDITION, None, "investor",
+         "No event shall have occurred which could reasonably be expected to have a Material Adverse Effect."),
+        ("7(g)", "Shares authorized for quotation; trading not suspended", ClosingItem.Kind.CONDITION, "company",
+         "investor", "The Common Stock shall have been authorized for quotation and trading shall not have been "
+         "suspended."),
+        ("7(h)", "Opinion of the Company's counsel", ClosingItem.Kind.DELIVERABLE, "company", "investor",
+         "The Buyer shall have received an opinion of the Company's counsel, dated as of the Closing Date."),
+        ("7(i)", "Officer's certificate updating the capitalization", ClosingItem.Kind.DELIVERABLE, "company",
+         "investor", "The Buyer shall have received an officer's certificate describing the Company's "
+         "capitalization as of the Closing Date."),
+    ]
+    # A share of closings still being worked through: their checklist partly open, the closing not completed.
+    CLOSING_OPEN_SHARE = 0.03
+    WAIVED_SHARE = 0.05
+
+    def closing_rows(self) -> None:
+        """The closing (SPA s.1(c)) and its checklist (s.6 and s.7), entered on the closing day: each item
+        satisfied or waived on that day and the closing completed, but for a few still open."""
+        # A generator of its own: the rest of the deal is drawn as it was before closings were generated.
+        rng, day = random.Random(f"{self.b.seed}-closing-{self.number}"), self.closing
+        still_open = rng.random() < self.CLOSING_OPEN_SHARE or day > self.b.today
+        staff = rng.choice(self.b.staff)
+        self.closing_row = Closing(deal=self.deal, name="Initial closing", section="1(c)", scheduled_for=day,
+                                   closed_on=None if still_open else day, closed_by=None if still_open else staff)
+        self.closing_row._history_date = _noon(min(day, self.b.today))
+        rows = [(section, title.format(buyer=fund.legal_name), kind, fund, "company", text)
+                for fund in self.investors for section, title, kind, text in self.BUYER_ITEMS]
+        rows += [(section, title, kind, self.company if by == "company" else None, of, text)
+                 for section, title, kind, by, of, text in self.DEAL_ITEMS]
+        self._closing_items = []
+        for section, title, kind, by, of, text in rows:
+            item = ClosingItem(section=section, title=title[:200], kind=kind, satisfied_by=by, condition_of=of,
+                               text=text)
+            if not still_open or rng.random() < 0.6:
+                if rng.random() < self.WAIVED_SHARE:
+                    item.status, item.evidence = ClosingItem.Status.WAIVED, "Waived in writing by the party it protects."
+                else:
+                    item.status, item.evidence = ClosingItem.Status.SATISFIED, "In the closing set, delivered at the Closing."
+                item.done_on, item.recorded_by = min(day, self.b.today), staff
+            item._history_date = self.closing_row._history_date
+            self._closing_items.append(item)
+
+    def closing_items(self) -> list[ClosingItem]:
+        for item in self._closing_items:
+            item.closing = self.closing_row
+        return self._closing_items
 
     def copy_to(self) -> list:
         through = DealParty.copy_to.through

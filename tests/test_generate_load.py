@@ -5,8 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 
+from closings.models import Closing, ClosingItem
 from dealdesk.load_generator import desk_fingerprint, load_generate
 from deals.models import Deal, DealEvent
 from instruments.models import ConvertibleNote, Draw, EquityLine, ShareClass, Warrant
@@ -28,7 +29,7 @@ def desk_date(settings):
 
 def counts() -> dict[str, int]:
     models = [Deal, DealParty, Person, DealEvent, ShareClass, ConvertibleNote, Warrant, EquityLine, Draw,
-              DeadlineRule, Occurrence, Reminder]
+              Closing, ClosingItem, DeadlineRule, Occurrence, Reminder]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -140,3 +141,23 @@ def test_it_refuses_a_desk_that_already_holds_deals_unless_forced():
 
     call_command("generate_load", deals=2, seed=2, force=True, stdout=StringIO())
     assert Deal.objects.count() == 4
+
+
+def test_each_deal_has_its_closing_checklist_as_the_desk_would_accept_it():
+    load_generate(deals=40, seed=1)
+
+    # One closing a deal (SPA s.1(c)): three items for each Buyer (s.6(a)-(c)) and eleven more (s.6(d), s.7).
+    buyers = Count("deal__deal_parties", filter=Q(deal__deal_parties__role="investor"), distinct=True)
+    closings = Closing.objects.annotate(buyers=buyers, items_count=Count("items", distinct=True))
+    assert closings.count() == 40
+    assert all(closing.items_count == 3 * closing.buyers + 11 for closing in closings)
+    for closing in Closing.objects.prefetch_related("items"):
+        closing.full_clean()  # a completed closing has no open item and is not dated ahead
+        for item in closing.items.all():
+            item.full_clean()
+    # Seed 1 draws a closing still being worked through (3 of 40), and waived items among the done.
+    assert Closing.objects.filter(closed_on__isnull=True).count() == 3
+    assert ClosingItem.objects.filter(closing__closed_on__isnull=False, status="open").count() == 0
+    statuses = set(ClosingItem.objects.values_list("status", flat=True))
+    assert statuses == {"open", "satisfied", "waived"}
+    assert ClosingItem.objects.filter(status="waived", evidence="").count() == 0
