@@ -72,7 +72,8 @@ def floor_queryset(name: str):
         from deals.reporting import Joined, join_rows
         from parties.models import DealParty
 
-        copies = DealParty.copy_to.through.objects.order_by().values("dealparty_id").annotate(ids=ArrayAgg("address_id"))
+        copies = DealParty.copy_to.through.objects.order_by().values("dealparty_id").annotate(
+            ids=ArrayAgg("address_id"))
         roles = join_rows(report.ordered(filterset, ()), alias="copies", rows=copies, key="dealparty_id", to=F("pk"))
         address = [f"notice_address__{part}" for part in (
             "party__legal_name", "street_line_1", "street_line_2", "street_line_3", "po_box", "city", "region",

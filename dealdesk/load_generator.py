@@ -3,7 +3,8 @@
 `load_generate(deals=N, seed=S)` builds N deals shaped like the sample agreements
 (dealdesk/sample_deals/): the company and a shared pool of funds, placement agents, counsel
 and transfer agents, with people who receive reminders and notice addresses with copies to
-counsel; share classes, convertible notes, warrants, equity lines and their draws; obligations
+counsel; share classes, convertible notes, warrants, equity lines and their draws; the closing
+and its checklist (SPA s.6 and s.7: done on the closing day, a few waived, a few still open); obligations
 with a rule of every kind the desk knows (reckoning.deadlines.RuleKind); the events those rules
 follow; every due date up to the horizon; a share of them done, done late, waived, due soon and
 overdue; and the reminders the desk sent for them up to yesterday.
@@ -594,9 +595,11 @@ class _DealPlan:
                                text=text)
             if not still_open or rng.random() < 0.6:
                 if rng.random() < self.WAIVED_SHARE:
-                    item.status, item.evidence = ClosingItem.Status.WAIVED, "Waived in writing by the party it protects."
+                    item.status = ClosingItem.Status.WAIVED
+                    item.evidence = "Waived in writing by the party it protects."
                 else:
-                    item.status, item.evidence = ClosingItem.Status.SATISFIED, "In the closing set, delivered at the Closing."
+                    item.status = ClosingItem.Status.SATISFIED
+                    item.evidence = "In the closing set, delivered at the Closing."
                 item.done_on, item.recorded_by = min(day, self.b.today), staff
             item._history_date = self.closing_row._history_date
             self._closing_items.append(item)

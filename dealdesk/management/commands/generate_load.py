@@ -6,10 +6,10 @@ from dealdesk.load_generator import LoadError, load_generate
 
 class Command(BaseCommand):
     help = (
-        "Build N deals with their parties, instruments, obligations (a rule of every kind), due dates over "
-        "years (some done, late, waived, due soon, overdue) and the reminders sent for them, around the "
-        "desk's today (DESK_DATE, else the real date). The same --deals, --seed and today build the same "
-        "desk; 10,000 deals make about a million due dates. Refuses a desk that already holds deals "
+        "Build N deals with their parties, instruments, closing checklists, obligations (a rule of every "
+        "kind), due dates over years (some done, late, waived, due soon, overdue) and the reminders sent for "
+        "them, around the desk's today (DESK_DATE, else the real date). The same --deals, --seed and today "
+        "build the same desk; 10,000 deals make about a million due dates. Refuses a desk that already holds deals "
         "unless --force is given, which adds the new deals to them (with a seed not used before). Deals are "
         "written 100 at a time, each whole: an interrupted run leaves complete deals only. -v 2 shows progress."
     )
