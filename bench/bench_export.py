@@ -6,8 +6,8 @@ Run (the desk built by `manage.py generate_load --deals 10000 --seed 1`):
 
 For each report, in a process of its own (so each peak is its own):
 - the export: `export_report <name>` to /dev/null, exactly what an auditor runs (on PostgreSQL the
-  deadlines, compliance, attestations, reminders, parties and instruments reports are written by
-  COPY; fees, fee-totals, closings and history by Python; the "written by" column says which);
+  deadlines, compliance, attestations, reminders, parties, instruments and closings reports are written
+  by COPY; fees, fee-totals and history by Python; the "written by" column says which);
 - the floor: `COPY (SELECT <the plain columns of the same rows, joined, filtered and sorted
   the same way>) TO STDOUT WITH CSV`, read through psycopg as the export reads it: what the
   database costs before any formatting;
@@ -39,7 +39,6 @@ OBLIGATION = ("rule__obligation__deal__title", "rule__obligation__section", "rul
 
 def floor_queryset(name: str):
     """The plain rows each report's CSV is made of: its tables joined, filtered and sorted as the report does."""
-    from closings.models import ClosingItem
     from deals.reporting import get_report
     from instruments.models import Draw
     from obligations.models import Obligation, Occurrence
@@ -81,8 +80,7 @@ def floor_queryset(name: str):
         return roles.annotate(copy_ids=Joined("copies", "ids")).values_list(
             "deal__title", "role", "party__legal_name", "signatory__name", "signatory__title", *address, "copy_ids")
     if name == "closings":
-        return ClosingItem.objects.order_by("closing__deal__title", "closing__scheduled_for", "closing__name",
-                                            "section", "pk").values_list(
+        return report.ordered(filterset, ()).values_list(
             "closing__deal__title", "closing__name", "section", "kind", "title", "satisfied_by__legal_name",
             "status", "done_on", "evidence", "closing__closed_on")
     if name in ("fees", "fee-totals"):

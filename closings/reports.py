@@ -1,20 +1,25 @@
 """The closing checklists: every item of every closing, who delivers it, and what became of it."""
 from __future__ import annotations
 
-import re
-
 import django_filters
+from django.db.models import F, Value
+from django.db.models.functions import Lower, NullIf
 
-from closings.models import Closing, ClosingItem
+from closings.models import Closing, ClosingItem, section_order
+from deals.csvsafe import formula_free
 from deals.models import Deal
-from deals.reporting import Col, ListReport, ReportFilterSet, as_of_records, deal_filter, register
+from deals.reporting import (
+    Col,
+    ListReport,
+    QuerysetReport,
+    ReportFilterSet,
+    as_of_records,
+    choice_label,
+    deal_filter,
+    register,
+)
 from parties.models import Party
-
-
-def section_key(section: str) -> tuple:
-    """"7(h)" before "10(a)": numbers compare as numbers, the rest as text."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
-                 for part in re.split(r"(\d+)", section) if part)
+from parties.reports import text_key
 
 
 class ClosingsFilterSet(ReportFilterSet):
@@ -23,8 +28,26 @@ class ClosingsFilterSet(ReportFilterSet):
                                          method="applied_by_report")
 
 
+def item_row(item: ClosingItem) -> dict:
+    return {
+        "deal": item.closing.deal.title,
+        "closing": item.closing.name,
+        "section": item.section,
+        "kind": ClosingItem.Kind(item.kind).label,
+        "item": item.title,
+        "delivered_by": item.satisfied_by.legal_name if item.satisfied_by else "",
+        "status": ClosingItem.Status(item.status).label,
+        "done_on": item.done_on,
+        "evidence": item.evidence,
+        "closed_on": item.closing.closed_on,
+    }
+
+
 @register
-class ClosingsReport(ListReport):
+class ClosingsReport(QuerysetReport):
+    """Today's checklists are sorted and paged in the database (a desk of 10,000 deals holds some
+    200,000 items); as of a past day they are rebuilt from the audit trail in Python."""
+
     name = "closings"
     title = "Closing checklists"
     description = ("Each thing that must be delivered or true at each closing, who delivers it, and whether it is "
@@ -32,47 +55,98 @@ class ClosingsReport(ListReport):
     position = 45
     noun = ("checklist item", "checklist items")
     filterset_class = ClosingsFilterSet
+    # Sorted by a column as a list built in Python sorts it: text without regard to case, blanks last.
     columns = (
-        Col("deal", "Deal"),
-        Col("closing", "Closing"),
-        Col("section", "Section"),
-        Col("kind", "Kind"),
-        Col("item", "Item"),
-        Col("delivered_by", "Delivered or satisfied by"),
-        Col("status", "Status"),
-        Col("done_on", "Done on"),
-        Col("evidence", "Evidence"),
-        Col("closed_on", "Closing completed on"),
+        Col("deal", "Deal", (text_key("closing__deal__title"),)),
+        Col("closing", "Closing", (text_key("closing__name"),)),
+        Col("section", "Section", (NullIf(F("section_order"), Value("")),)),
+        Col("kind", "Kind", (Lower(choice_label("kind", ClosingItem.Kind.choices)),)),
+        Col("item", "Item", (text_key("title"),)),
+        Col("delivered_by", "Delivered or satisfied by", (text_key("satisfied_by__legal_name"),)),
+        Col("status", "Status", (Lower(choice_label("status", ClosingItem.Status.choices)),)),
+        Col("done_on", "Done on", (F("done_on"),)),
+        Col("evidence", "Evidence", (text_key("evidence"),)),
+        Col("closed_on", "Closing completed on", (F("closing__closed_on"),)),
     )
+    # Each deal's closings by their day (those not yet scheduled last), each checklist in section order.
+    default_ordering = ("closing__deal__title", F("closing__scheduled_for").asc(nulls_last=True), "closing__name",
+                        "closing_id", "section_order")
+    composed_csv_values = True  # the kind's and the status's labels
+
+    def queryset(self, filterset):
+        options = filterset.options
+        items = ClosingItem.objects.select_related("closing__deal", "satisfied_by")
+        if options.get("deal"):
+            items = items.filter(closing__deal=options["deal"])
+        if options.get("status"):
+            items = items.filter(status=options["status"])
+        return items
+
+    def row(self, item, filterset):
+        return item_row(item)
+
+    def csv_values(self, filterset):
+        if filterset.as_of_day:
+            return None  # rebuilt from the audit trail in Python
+        return {
+            "deal": F("closing__deal__title"),
+            "closing": F("closing__name"),
+            "section": F("section"),
+            "kind": formula_free(choice_label("kind", ClosingItem.Kind.choices)),
+            "item": F("title"),
+            "delivered_by": F("satisfied_by__legal_name"),
+            "status": formula_free(choice_label("status", ClosingItem.Status.choices)),
+            "done_on": F("done_on"),
+            "evidence": F("evidence"),
+            "closed_on": F("closing__closed_on"),
+        }
+
+    def rows(self, filterset, order=()):
+        if filterset.as_of_day:
+            return ClosingsAsOf().rows(filterset, order)
+        return super().rows(filterset, order)
+
+    def count(self, filterset):
+        return ClosingsAsOf().count(filterset) if filterset.as_of_day else super().count(filterset)
+
+    def bounded_count(self, filterset, bound):
+        if filterset.as_of_day:
+            return ClosingsAsOf().count(filterset)
+        return super().bounded_count(filterset, bound)
+
+    def page(self, filterset, order, start, stop):
+        if filterset.as_of_day:
+            return ClosingsAsOf().page(filterset, order, start, stop)
+        return super().page(filterset, order, start, stop)
+
+
+class ClosingsAsOf(ListReport):
+    """The checklists as they stood at the end of a past day, rebuilt from the audit trail (not registered)."""
+
+    name = "closings-as-of"
+    columns = ClosingsReport.columns
+
+    def clean_order(self, order):
+        return ClosingsReport().clean_order(order)
+
+    def sort_value(self, row, key):
+        return section_order(row["section"]) if key == "section" else row.get(key)
 
     def unsorted_rows(self, filterset):
         options = filterset.options
-        items = self._items(filterset)
+        items = self._items(filterset.as_of_day)
         if options.get("deal"):
             items = [item for item in items if item.closing.deal_id == options["deal"].pk]
         if options.get("status"):
             items = [item for item in items if item.status == options["status"]]
+        # As ClosingsReport.default_ordering sorts today's.
         items.sort(key=lambda item: (
             item.closing.deal.title, item.closing.scheduled_for is None, item.closing.scheduled_for,
-            item.closing.name, section_key(item.section), item.pk,
+            item.closing.name, item.closing.pk, section_order(item.section), item.pk,
         ))
-        return [{
-            "deal": item.closing.deal.title,
-            "closing": item.closing.name,
-            "section": item.section,
-            "kind": ClosingItem.Kind(item.kind).label,
-            "item": item.title,
-            "delivered_by": item.satisfied_by.legal_name if item.satisfied_by else "",
-            "status": ClosingItem.Status(item.status).label,
-            "done_on": item.done_on,
-            "evidence": item.evidence,
-            "closed_on": item.closing.closed_on,
-        } for item in items]
+        return [item_row(item) for item in items]
 
-    def _items(self, filterset) -> list[ClosingItem]:
-        day = filterset.as_of_day
-        if not day:
-            return list(ClosingItem.objects.select_related("closing__deal", "satisfied_by"))
+    def _items(self, day) -> list[ClosingItem]:
         # As they stood at the end of the day: the items, their closings (completed or not then),
         # the deals and the parties, each read from the audit trail.
         deals = {r.id: r.instance for r in as_of_records(Deal, day)}

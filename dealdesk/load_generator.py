@@ -36,7 +36,7 @@ from django.db import connection, models, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from closings.models import Closing, ClosingItem
+from closings.models import Closing, ClosingItem, section_order
 from deals import clock
 from deals.models import Deal, DealEvent, EventKind
 from instruments.models import (
@@ -591,8 +591,8 @@ class _DealPlan:
                  for section, title, kind, by, of, text in self.DEAL_ITEMS]
         self._closing_items = []
         for section, title, kind, by, of, text in rows:
-            item = ClosingItem(section=section, title=title[:200], kind=kind, satisfied_by=by, condition_of=of,
-                               text=text)
+            item = ClosingItem(section=section, section_order=section_order(section), title=title[:200], kind=kind,
+                               satisfied_by=by, condition_of=of, text=text)
             if not still_open or rng.random() < 0.6:
                 if rng.random() < self.WAIVED_SHARE:
                     item.status = ClosingItem.Status.WAIVED

@@ -406,7 +406,7 @@ class QuerysetReport(Report):
             descending = alias.startswith("-")
             col = self.column(alias.lstrip("-"))
             for field in col.order_by or (col.key,):
-                if isinstance(field, models.Expression):  # a sort key computed in the database: blanks last
+                if isinstance(field, models.Expression | models.F):  # a key computed or named so: blanks last
                     fields.append(field.desc(nulls_last=True) if descending else field.asc(nulls_last=True))
                     continue
                 if descending:
@@ -469,11 +469,16 @@ class ListReport(Report):
     def _built_key(self) -> str:
         return f"_built_rows_{self.name}"
 
+    def sort_value(self, row: dict, key: str):
+        """What the rows are sorted by for the column `key`: its value, unless a report sorts otherwise."""
+        return row.get(key)
+
     def sorted_rows(self, filterset, order) -> list[dict]:
         rows = self.built_rows(filterset)
         for alias in reversed(self.clean_order(order)):
             key, descending = alias.lstrip("-"), alias.startswith("-")
-            rows.sort(key=lambda row: _sort_key(row.get(key), descending=descending), reverse=descending)
+            rows.sort(key=lambda row: _sort_key(self.sort_value(row, key), descending=descending),
+                      reverse=descending)
         return rows
 
     def rows(self, filterset, order=()):
