@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -446,3 +447,21 @@ def test_the_deal_page_offers_only_the_deal_s_own_tranches_and_draws(admin_clien
     formset = next(f.formset for f in response.context["inline_admin_formsets"] if f.formset.model is Closing)
     assert list(formset.forms[0].fields["draw"].queryset) == [draw]
     assert list(formset.forms[0].fields["tranche"].queryset) == [spa.tranche]
+
+
+def test_the_closings_list_counts_the_open_items_of_the_closings_it_shows_only(admin_client, spa):
+    record(spa.opinion, ClosingItem.Status.SATISFIED)
+    url = reverse("admin:closings_closing_changelist")
+
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get(url, {"o": "7"}).content.decode()  # sorted by open items, fewest first
+
+    # Each closing's count is a subquery of its row: the closings are not joined to every item of the
+    # desk and grouped (the subquery groups the items of the one closing it counts).
+    listed = [query["sql"] for query in queries.captured_queries if 'FROM "closings_closing"' in query["sql"]]
+    assert listed and not any('GROUP BY "closings_closing"' in sql for sql in listed)
+    assert any('"open_item_count"' in sql and 'U0."closing_id" = ("closings_closing"."id")' in sql for sql in listed)
+    counts = re.findall(r'<td class="field-open_items">([^<]*)</td>', page)
+    expected = sorted(Closing.objects.annotate(n=Count("items", filter=Q(items__status="open")))
+                      .values_list("n", flat=True))
+    assert counts == [str(n) if n else "none" for n in expected]
