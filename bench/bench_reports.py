@@ -39,6 +39,8 @@ def pages() -> list[tuple[str, str, dict]]:
     measured.append(("deadlines, overdue", "deadlines", {"status": "overdue"}))
     measured.append(("deadlines, sorted by deal", "deadlines", {"sort": "deal"}))
     measured.append(("deadlines, page 3", "deadlines", {"page": "3"}))
+    measured.append(("closings, sorted by section", "closings", {"sort": "section"}))
+    measured.append(("closings, open, latest done first", "closings", {"sort": "-done_on", "status": "open"}))
     return measured
 
 
