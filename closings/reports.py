@@ -12,6 +12,7 @@ from deals.reporting import (
     Col,
     ListReport,
     QuerysetReport,
+    RebuiltAsOf,
     ReportFilterSet,
     as_of_records,
     choice_label,
@@ -44,7 +45,7 @@ def item_row(item: ClosingItem) -> dict:
 
 
 @register
-class ClosingsReport(QuerysetReport):
+class ClosingsReport(RebuiltAsOf, QuerysetReport):
     """Today's checklists are sorted and paged in the database (a desk of 10,000 deals holds some
     200,000 items); as of a past day they are rebuilt from the audit trail in Python."""
 
@@ -85,6 +86,9 @@ class ClosingsReport(QuerysetReport):
     def row(self, item, filterset):
         return item_row(item)
 
+    def as_of_report(self):
+        return ClosingsAsOf()
+
     def csv_values(self, filterset):
         if filterset.as_of_day:
             return None  # rebuilt from the audit trail in Python
@@ -100,24 +104,6 @@ class ClosingsReport(QuerysetReport):
             "evidence": F("evidence"),
             "closed_on": F("closing__closed_on"),
         }
-
-    def rows(self, filterset, order=()):
-        if filterset.as_of_day:
-            return ClosingsAsOf().rows(filterset, order)
-        return super().rows(filterset, order)
-
-    def count(self, filterset):
-        return ClosingsAsOf().count(filterset) if filterset.as_of_day else super().count(filterset)
-
-    def bounded_count(self, filterset, bound):
-        if filterset.as_of_day:
-            return ClosingsAsOf().count(filterset)
-        return super().bounded_count(filterset, bound)
-
-    def page(self, filterset, order, start, stop):
-        if filterset.as_of_day:
-            return ClosingsAsOf().page(filterset, order, start, stop)
-        return super().page(filterset, order, start, stop)
 
 
 class ClosingsAsOf(ListReport):

@@ -491,6 +491,33 @@ class ListReport(Report):
         return self.sorted_rows(filterset, order)[start:stop]
 
 
+class RebuiltAsOf:
+    """For a QuerysetReport whose rows as they stood on a past day are rebuilt from the audit trail in
+    Python by `as_of_report()` (a ListReport of the same columns, not registered), today's being the
+    database's: every way the rows are asked for goes to one or the other."""
+
+    def as_of_report(self) -> ListReport:
+        raise NotImplementedError
+
+    def rows(self, filterset, order=()):
+        if filterset.as_of_day:
+            return self.as_of_report().rows(filterset, order)
+        return super().rows(filterset, order)
+
+    def count(self, filterset):
+        return self.as_of_report().count(filterset) if filterset.as_of_day else super().count(filterset)
+
+    def bounded_count(self, filterset, bound):
+        if filterset.as_of_day:
+            return self.as_of_report().count(filterset)
+        return super().bounded_count(filterset, bound)
+
+    def page(self, filterset, order, start, stop):
+        if filterset.as_of_day:
+            return self.as_of_report().page(filterset, order, start, stop)
+        return super().page(filterset, order, start, stop)
+
+
 # --------------------------------------------------------------------------
 # CSV
 # --------------------------------------------------------------------------

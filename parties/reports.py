@@ -18,6 +18,7 @@ from deals.reporting import (
     Joined,
     ListReport,
     QuerysetReport,
+    RebuiltAsOf,
     ReportFilterSet,
     as_of_records,
     choice_label,
@@ -106,7 +107,7 @@ ROLE_KEY = Case(*(When(role=role, then=Value(index)) for role, index in ROLE_ORD
 
 
 @register
-class PartiesReport(QuerysetReport):
+class PartiesReport(RebuiltAsOf, QuerysetReport):
     """Today's directory is sorted and paged in the database (a desk of 10,000 deals has some
     40,000 roles); as of a past day it is rebuilt from the audit trail in Python."""
 
@@ -143,6 +144,9 @@ class PartiesReport(QuerysetReport):
     def row(self, role, filterset):
         role.copies = sorted(role.copy_to.all(), key=lambda a: a.party.legal_name)
         return role_row(role)
+
+    def as_of_report(self):
+        return PartiesAsOf()
 
     def csv_values(self, filterset):
         if filterset.as_of_day:
@@ -186,27 +190,6 @@ class PartiesReport(QuerysetReport):
             "email": replace(notice, value="email"),
             "copy_to": copies,
         }
-
-    def _as_of(self, filterset) -> bool:
-        return filterset.as_of_day is not None
-
-    def rows(self, filterset, order=()):
-        if self._as_of(filterset):
-            return PartiesAsOf().rows(filterset, order)
-        return super().rows(filterset, order)
-
-    def count(self, filterset):
-        return PartiesAsOf().count(filterset) if self._as_of(filterset) else super().count(filterset)
-
-    def bounded_count(self, filterset, bound):
-        if self._as_of(filterset):
-            return PartiesAsOf().count(filterset)
-        return super().bounded_count(filterset, bound)
-
-    def page(self, filterset, order, start, stop):
-        if self._as_of(filterset):
-            return PartiesAsOf().page(filterset, order, start, stop)
-        return super().page(filterset, order, start, stop)
 
 
 class PartiesAsOf(ListReport):
