@@ -100,12 +100,20 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def as_of_records(model: type[models.Model], as_of: datetime.date) -> models.QuerySet:
-    """The model's rows as they stood at the end of `as_of`: the last historical record of each, deletions dropped."""
-    return (
-        model.history.filter(history_date__lt=end_of_day(as_of))
-        .latest_of_each()
-        .exclude(history_type="-")
-    )
+    """The model's rows as they stood at the end of `as_of`: the last historical record of each, deletions dropped.
+
+    The last is the latest, and of records of the same moment the last written (the highest history
+    id, as simple-history's prev_record takes it): its own latest_of_each keeps every record of the
+    latest moment, and a row saved twice in one moment (a due date entered and done on the day the
+    desk was loaded) would stand twice in a past day's report.
+    """
+    pk = model._meta.pk.attname
+    records = model.history.filter(history_date__lt=end_of_day(as_of))
+    later = records.filter(
+        models.Q(history_date__gt=models.OuterRef("history_date"))
+        | models.Q(history_date=models.OuterRef("history_date"), history_id__gt=models.OuterRef("history_id")),
+        **{pk: models.OuterRef(pk)})
+    return records.filter(~models.Exists(later)).exclude(history_type="-")
 
 
 class ReportForm(forms.Form):

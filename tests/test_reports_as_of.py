@@ -224,3 +224,26 @@ def test_the_history_as_of_a_day_stops_at_the_end_of_that_day(auditor):
         ("2005-06-02 23:59:00-04:00", "changed (~)", "legal_name: Old Name LLC → Middle Name LLC"),
         ("2005-06-01 12:00:00-04:00", "created (+)", ""),
     ]
+
+
+def test_a_row_saved_twice_in_one_moment_stands_once_as_it_was_saved_last(auditor):
+    # A due date entered and done in the same moment (as a desk loaded in bulk writes them): two records
+    # of one moment; a past day's report shows the row once, as the later record has it.
+    with at("2005-06-01"):
+        obligation = ObligationFactory(deal=DealFactory(title="CalbaTech 2005 notes"), section="4(h)",
+                                       title="Monthly share reserve list")
+        DeadlineRuleFactory(obligation=obligation)
+    with at("2005-06-09", 15):
+        occurrence = Occurrence.objects.get(due_date=datetime.date(2005, 6, 7))
+        occurrence.status, occurrence.done_on, occurrence.evidence = (
+            Occurrence.Status.DONE, datetime.date(2005, 6, 9), "List sent by email")
+        occurrence.save()
+        occurrence.evidence = "List sent by email and courier"
+        occurrence.save()
+    assert occurrence.history.filter(history_date=occurrence.history.latest().history_date).count() == 2
+
+    with at("2005-06-20"):
+        then = [row for row in rows(auditor, "/reports/compliance/csv/?as_of=2005-06-09")
+                if row["due_date"] == "2005-06-07"]
+
+    assert [(row["done_on"], row["evidence"]) for row in then] == [("2005-06-09", "List sent by email and courier")]
