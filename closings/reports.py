@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import F, Value
-from django.db.models.functions import Lower, NullIf
+from django.db.models.functions import NullIf
 
 from closings.models import Closing, ClosingItem, section_order
 from deals.csvsafe import formula_free
@@ -18,9 +18,9 @@ from deals.reporting import (
     choice_label,
     deal_filter,
     register,
+    text_key,
 )
 from parties.models import Party
-from parties.reports import text_key
 
 
 class ClosingsFilterSet(ReportFilterSet):
@@ -63,10 +63,10 @@ class ClosingsReport(RebuiltAsOf, QuerysetReport):
         Col("deal", "Deal", (text_key("closing__deal__title"),)),
         Col("closing", "Closing", (text_key("closing__name"),)),
         Col("section", "Section", (NullIf(F("section_order"), Value("")),)),
-        Col("kind", "Kind", (Lower(choice_label("kind", ClosingItem.Kind.choices)),)),
+        Col("kind", "Kind", (text_key(choice_label("kind", ClosingItem.Kind.choices)),)),
         Col("item", "Item", (text_key("title"),)),
         Col("delivered_by", "Delivered or satisfied by", (text_key("satisfied_by__legal_name"),)),
-        Col("status", "Status", (Lower(choice_label("status", ClosingItem.Status.choices)),)),
+        Col("status", "Status", (text_key(choice_label("status", ClosingItem.Status.choices)),)),
         Col("done_on", "Done on", (F("done_on"),)),
         Col("evidence", "Evidence", (text_key("evidence"),)),
         Col("closed_on", "Closing completed on", (F("closing__closed_on"),)),

@@ -37,6 +37,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import connection, models, transaction
+from django.db.models.functions import Concat, Lower, NullIf
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -561,6 +562,14 @@ def csv_header(report: Report) -> str:
     return csv.writer(_Echo()).writerow([col.key for col in report.csv_columns])
 
 
+def text_key(*parts: str | models.Expression) -> NullIf:
+    """A text sort key without regard to case, blank when empty (so it sorts last, as `_sort_key` sorts
+    a list built in Python): of a field, of several run together, or of an expression."""
+    text = [models.F(part) if isinstance(part, str) else part for part in parts]
+    joined = text[0] if len(text) == 1 else Concat(*text, output_field=models.TextField())
+    return NullIf(Lower(joined), models.Value(""), output_field=models.TextField())
+
+
 def choice_label(field: str, choices) -> models.Case:
     """A stored choice as its label ("open" -> "Open"), in the database: a column of a COPY."""
     return models.Case(*(models.When(**{field: value}, then=models.Value(str(label))) for value, label in choices),
@@ -582,6 +591,12 @@ class Aggregated:
     key: str
     value: str
     to: models.Expression
+
+    @classmethod
+    def in_order(cls, rows: models.QuerySet, *, key: str, value: str, separator: str, to: models.Expression
+                 ) -> Aggregated:
+        """Each key's `value`s joined by `separator` in the order `rows` gives them (`InOrder`)."""
+        return cls(InOrder(rows, key=key, value=value, separator=separator), key=key, value=value, to=to)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf, Trim
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim
 
 from deals.csvsafe import csv_cell_sql
 from deals.models import Deal
@@ -28,6 +28,7 @@ from deals.reporting import (
     percent,
     register,
     screen_value,
+    text_key,
 )
 from instruments.models import ConvertibleNote, ReserveCovenant, ShareClass, ShareReservation, Warrant
 from instruments.services import ReserveTest, reserve_test_from
@@ -261,10 +262,6 @@ VALUE_SORTS = {key: f"r_{key}" for key in ("principal", "interest_rate", "secure
                                            "issued")}
 
 
-def _text_key(expression) -> NullIf:
-    return NullIf(Lower(expression), Value(""), output_field=models.TextField())
-
-
 def _none(field: models.Field) -> Cast:
     return Cast(Value(None), field)  # typed, as each column of a union must be
 
@@ -284,12 +281,12 @@ def _register_part(queryset: models.QuerySet, kind: str, *, name, issuer: str, h
         "r_name_sort": Cast(name, models.TextField()),
     }
     text_keys = {
-        "k_deal": lambda: _text_key(F(f"{deal}__title")),
-        "k_kind": lambda: _text_key(Value(kind, output_field=models.TextField())),
-        "k_name": lambda: _text_key(name),
-        "k_issuer": lambda: _text_key(F(issuer)),
-        "k_holder": lambda: _text_key(holder_name),
-        "k_section": lambda: _text_key(F(section)),
+        "k_deal": lambda: text_key(F(f"{deal}__title")),
+        "k_kind": lambda: text_key(Value(kind, output_field=models.TextField())),
+        "k_name": lambda: text_key(name),
+        "k_issuer": lambda: text_key(F(issuer)),
+        "k_holder": lambda: text_key(holder_name),
+        "k_section": lambda: text_key(F(section)),
     }
     # Only the sort keys the page sorts by: each is computed for every row of the register.
     columns.update({key: make() for key, make in text_keys.items() if key in sorted_by})

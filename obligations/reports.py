@@ -23,7 +23,6 @@ from deals.reporting import (
     PERCENT,
     Aggregated,
     Col,
-    InOrder,
     Joined,
     ListReport,
     QuerysetReport,
@@ -338,10 +337,10 @@ class AttestationsReport(QuerysetReport):
             obligation__kind=Obligation.Kind.STANDING_COVENANT)
         if filterset.options.get("deal"):
             beneficiaries = beneficiaries.filter(obligation__deal=filterset.options["deal"])
-        protects = Aggregated(
-            InOrder(beneficiaries.values("obligation_id", name=F("party__legal_name")).order_by(
-                "obligation_id", "party__legal_name"), key="obligation_id", value="name", separator="; "),
-            key="obligation_id", value="name", to=F("rule__obligation_id"))
+        protects = Aggregated.in_order(
+            beneficiaries.values("obligation_id", name=F("party__legal_name")).order_by(
+                "obligation_id", "party__legal_name"), key="obligation_id", value="name", separator="; ",
+            to=F("rule__obligation_id"))
         # User.get_full_name() (first and last name, stripped) or else the username: computed once
         # per user, not once per due date.
         full_name = models.Func(Concat(F("first_name"), Value(" "), F("last_name"), output_field=models.TextField()),

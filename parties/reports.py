@@ -7,14 +7,13 @@ from dataclasses import replace
 import django_filters
 from django.db import models
 from django.db.models import Case, F, Prefetch, Q, Value, When
-from django.db.models.functions import Concat, Lower, NullIf
+from django.db.models.functions import Concat, NullIf
 
 from deals.csvsafe import formula_free
 from deals.models import Deal
 from deals.reporting import (
     Aggregated,
     Col,
-    InOrder,
     Joined,
     ListReport,
     QuerysetReport,
@@ -26,6 +25,7 @@ from deals.reporting import (
     deal_filter,
     join_rows,
     register,
+    text_key,
 )
 from parties.models import Address, DealParty, Party, Person
 
@@ -48,7 +48,8 @@ class PartiesFilterSet(ReportFilterSet):
 
 def role_row(*, deal: str, role: str, party: str, signatory: str, address: Address | None,
              copies: list[Address]) -> dict:
-    """One role's row, today's read from its objects or a past day's from the audit trail."""
+    """One role's row, today's read from its objects or a past day's from the audit trail; its copies
+    listed by their party's name."""
     return {
         "deal": deal,
         "role": DealParty.Role(role).label,
@@ -58,7 +59,7 @@ def role_row(*, deal: str, role: str, party: str, signatory: str, address: Addre
         "phone": address.phone if address else "",
         "fax": address.fax if address else "",
         "email": address.email if address else "",
-        "copy_to": "; ".join(one_line(copy) for copy in copies),
+        "copy_to": "; ".join(one_line(copy) for copy in sorted(copies, key=lambda a: a.party.legal_name)),
     }
 
 
@@ -94,13 +95,6 @@ def address_lines(addresses: models.QuerySet, *also: str) -> models.QuerySet:
     the address (above the join it may be NULL) instead of merging the formula into the outer query.
     """
     return addresses.order_by().values("id", "label", "party__legal_name", *also).annotate(line=one_line_sql())
-
-
-def text_key(*fields: str) -> NullIf:
-    """A text sort key without regard to case, blank when empty (so it sorts last)."""
-    text = Lower(Concat(*(F(field) for field in fields), output_field=models.TextField())) if len(fields) > 1 \
-        else Lower(F(fields[0]))
-    return NullIf(text, Value(""), output_field=models.TextField())
 
 
 ROLE_KEY = Case(*(When(role=role, then=Value(index)) for role, index in ROLE_ORDER.items()),
@@ -145,7 +139,7 @@ class PartiesReport(RebuiltAsOf, QuerysetReport):
     def row(self, role, filterset):
         return role_row(deal=role.deal.title, role=role.role, party=role.party.legal_name,
                         signatory=str(role.signatory) if role.signatory else "", address=role.notice_address,
-                        copies=sorted(role.copy_to.all(), key=lambda a: a.party.legal_name))
+                        copies=role.copy_to.all())
 
     def as_of_report(self):
         return PartiesAsOf()
@@ -169,11 +163,10 @@ class PartiesReport(RebuiltAsOf, QuerysetReport):
         # order `row` lists them: by the party's name, then the label.
         links = join_rows(links, alias="copy_address", rows=address_lines(copy_addresses), key="id",
                           to=F("address_id"))
-        copies = Aggregated(
-            InOrder(links.values("dealparty_id", line=Joined("copy_address", "line")).order_by(
+        copies = Aggregated.in_order(
+            links.values("dealparty_id", line=Joined("copy_address", "line")).order_by(
                 "dealparty_id", Joined("copy_address", "party__legal_name"), Joined("copy_address", "label"),
-                "address_id"), key="dealparty_id", value="line", separator="; "),
-            key="dealparty_id", value="line", to=F("pk"))
+                "address_id"), key="dealparty_id", value="line", separator="; ", to=F("pk"))
         # The notice address's line, phone, fax and email: one join of the addresses.
         notice = Aggregated(address_lines(notice_addresses, "phone", "fax", "email"), key="id", value="line",
                             to=F("notice_address_id"))
@@ -238,6 +231,6 @@ class PartiesAsOf(ListReport):
             keyed.append(((titles[deal_id], ROLE_ORDER.get(role, 99), party), role_row(
                 deal=titles[deal_id], role=role, party=party, signatory=people.get(signatory_id, ""),
                 address=addresses.get(address_id),
-                copies=sorted(copies[history_id], key=lambda a: a.party.legal_name))))
+                copies=copies[history_id])))
         keyed.sort(key=lambda pair: pair[0])
         return [row for _, row in keyed]
