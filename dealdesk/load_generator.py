@@ -573,6 +573,7 @@ class _DealPlan:
     ]
     # A share of closings still being worked through: their checklist partly open, the closing not completed.
     CLOSING_OPEN_SHARE = 0.03
+    DONE_IN_OPEN_CLOSING_SHARE = 0.6  # of a closing still open, the items already done
     WAIVED_SHARE = 0.05
 
     def closing_rows(self) -> None:
@@ -593,7 +594,7 @@ class _DealPlan:
         for section, title, kind, by, of, text in rows:
             item = ClosingItem(section=section, section_order=section_order(section), title=title[:200], kind=kind,
                                satisfied_by=by, condition_of=of, text=text)
-            if not still_open or rng.random() < 0.6:
+            if not still_open or rng.random() < self.DONE_IN_OPEN_CLOSING_SHARE:
                 if rng.random() < self.WAIVED_SHARE:
                     item.status = ClosingItem.Status.WAIVED
                     item.evidence = "Waived in writing by the party it protects."
